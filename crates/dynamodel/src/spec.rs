@@ -1,0 +1,223 @@
+//! The table definition: key schema, indexes and TTL, defined once in code.
+//!
+//! A [`TableSpec`] creates the local table ([`create_table`]) and is exported as JSON for the
+//! infrastructure, which builds the deployed table from the same definition.
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, LocalSecondaryIndex,
+    Projection, ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// A key attribute: its name and scalar type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyAttribute {
+    /// Attribute name.
+    pub name: String,
+    /// `S`, `N` or `B`.
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+impl KeyAttribute {
+    /// A string key attribute.
+    pub fn string(name: &str) -> Self {
+        Self { name: name.to_owned(), kind: "S".to_owned() }
+    }
+
+    fn scalar_type(&self) -> ScalarAttributeType {
+        ScalarAttributeType::from(self.kind.as_str())
+    }
+}
+
+/// A secondary index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexSpec {
+    /// Index name.
+    pub name: String,
+    /// Partition key (for a local index, the table's).
+    pub partition_key: KeyAttribute,
+    /// Sort key.
+    pub sort_key: Option<KeyAttribute>,
+    /// `ALL` (the only projection dynamodel reads models from).
+    pub projection: String,
+}
+
+/// The whole table definition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableSpec {
+    /// Table partition key.
+    pub partition_key: KeyAttribute,
+    /// Table sort key.
+    pub sort_key: Option<KeyAttribute>,
+    /// Global secondary indexes.
+    pub global_secondary_indexes: Vec<IndexSpec>,
+    /// Local secondary indexes.
+    pub local_secondary_indexes: Vec<IndexSpec>,
+    /// The TTL attribute, if items expire.
+    pub ttl_attribute: Option<String>,
+    /// `PAY_PER_REQUEST`.
+    pub billing_mode: String,
+}
+
+impl TableSpec {
+    /// The index with this name.
+    pub fn index(&self, name: &str) -> Option<&IndexSpec> {
+        self.global_secondary_indexes
+            .iter()
+            .chain(&self.local_secondary_indexes)
+            .find(|i| i.name == name)
+    }
+
+    /// The attribute names that make up a position in `index` (or the table): what a cursor holds.
+    pub fn position_attributes(&self, index: Option<&str>) -> Vec<&str> {
+        let mut names = vec![self.partition_key.name.as_str()];
+        names.extend(self.sort_key.as_ref().map(|k| k.name.as_str()));
+        if let Some(ix) = index.and_then(|n| self.index(n)) {
+            for k in std::iter::once(&ix.partition_key).chain(ix.sort_key.as_ref()) {
+                if !names.contains(&k.name.as_str()) {
+                    names.push(&k.name);
+                }
+            }
+        }
+        names
+    }
+
+    /// Pretty JSON, as committed for the infrastructure.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a table spec always serialises") + "\n"
+    }
+}
+
+fn key_schema(pk: &KeyAttribute, sk: Option<&KeyAttribute>) -> Vec<KeySchemaElement> {
+    let mut schema = vec![element(&pk.name, KeyType::Hash)];
+    schema.extend(sk.map(|k| element(&k.name, KeyType::Range)));
+    schema
+}
+
+fn element(name: &str, kind: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kind)
+        .build()
+        .expect("name and key type are set")
+}
+
+fn projection(spec: &IndexSpec) -> Projection {
+    Projection::builder().projection_type(ProjectionType::from(spec.projection.as_str())).build()
+}
+
+/// Creates the table, waits until it is active and enables TTL when the spec has it.
+pub async fn create_table(client: &Client, name: &str, spec: &TableSpec) -> Result<()> {
+    let mut attributes: Vec<&KeyAttribute> = Vec::new();
+    let all_keys = std::iter::once(&spec.partition_key)
+        .chain(spec.sort_key.as_ref())
+        .chain(
+            spec.global_secondary_indexes
+                .iter()
+                .chain(&spec.local_secondary_indexes)
+                .flat_map(|i| std::iter::once(&i.partition_key).chain(i.sort_key.as_ref())),
+        );
+    for key in all_keys {
+        if !attributes.iter().any(|a| a.name == key.name) {
+            attributes.push(key);
+        }
+    }
+    let mut req = client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::from(spec.billing_mode.as_str()))
+        .set_key_schema(Some(key_schema(&spec.partition_key, spec.sort_key.as_ref())));
+    for a in attributes {
+        req = req.attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name(&a.name)
+                .attribute_type(a.scalar_type())
+                .build()
+                .expect("name and type are set"),
+        );
+    }
+    for ix in &spec.global_secondary_indexes {
+        req = req.global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(&ix.name)
+                .set_key_schema(Some(key_schema(&ix.partition_key, ix.sort_key.as_ref())))
+                .projection(projection(ix))
+                .build()
+                .expect("name, keys and projection are set"),
+        );
+    }
+    for ix in &spec.local_secondary_indexes {
+        req = req.local_secondary_indexes(
+            LocalSecondaryIndex::builder()
+                .index_name(&ix.name)
+                .set_key_schema(Some(key_schema(&ix.partition_key, ix.sort_key.as_ref())))
+                .projection(projection(ix))
+                .build()
+                .expect("name, keys and projection are set"),
+        );
+    }
+    req.send().await.map_err(|e| Error::sdk("CreateTable", e))?;
+    wait_until_active(client, name).await?;
+    if let Some(ttl) = &spec.ttl_attribute {
+        client
+            .update_time_to_live()
+            .table_name(name)
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name(ttl)
+                    .enabled(true)
+                    .build()
+                    .expect("name and flag are set"),
+            )
+            .send()
+            .await
+            .map_err(|e| Error::sdk("UpdateTimeToLive", e))?;
+    }
+    Ok(())
+}
+
+/// Polls `DescribeTable` until the table is active (at most ~60 s).
+pub async fn wait_until_active(client: &Client, name: &str) -> Result<()> {
+    for _ in 0..600 {
+        let out = client
+            .describe_table()
+            .table_name(name)
+            .send()
+            .await
+            .map_err(|e| Error::sdk("DescribeTable", e))?;
+        if out.table().and_then(|t| t.table_status()) == Some(&TableStatus::Active) {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    Err(Error::TableNotActive(name.to_owned()))
+}
+
+/// Deletes the table.
+pub async fn delete_table(client: &Client, name: &str) -> Result<()> {
+    client
+        .delete_table()
+        .table_name(name)
+        .send()
+        .await
+        .map_err(|e| Error::sdk("DeleteTable", e))?;
+    Ok(())
+}
+
+/// True when the table exists.
+pub async fn table_exists(client: &Client, name: &str) -> Result<bool> {
+    match client.describe_table().table_name(name).send().await {
+        Ok(_) => Ok(true),
+        Err(e) => {
+            let err = Error::sdk("DescribeTable", e);
+            match &err {
+                Error::Sdk { kind: crate::SdkErrorKind::ResourceNotFound, .. } => Ok(false),
+                _ => Err(err),
+            }
+        }
+    }
+}

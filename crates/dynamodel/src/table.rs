@@ -1,0 +1,614 @@
+//! [`Table`]: the client, the table name and its definition, and every item operation.
+
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, ConsumedCapacity, Delete, Put, ReturnConsumedCapacity, ReturnValue,
+    TransactWriteItem,
+};
+use time::OffsetDateTime;
+use tracing::Instrument;
+
+use crate::cursor::Cursor;
+use crate::error::{CancellationReason, Error, Result};
+use crate::expr::{Condition, Placeholders, ToAttr, attr};
+use crate::model::{Item, Key, Model};
+use crate::spec::TableSpec;
+
+/// Most items one query call reads before it hands back a cursor, whatever the filter.
+const MAX_PAGES_PER_CALL: usize = 10;
+
+/// A DynamoDB table and its definition. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Table {
+    client: Client,
+    name: Arc<str>,
+    spec: Arc<TableSpec>,
+}
+
+/// How a put treats an item that is already stored.
+#[derive(Debug, Clone)]
+pub enum PutMode {
+    /// Only when no item has the key (`attribute_not_exists`).
+    Create,
+    /// Only over the stored item: at the model's current version when versioned, else whenever it exists.
+    Replace,
+    /// Whatever is stored (versioned models still get a new version).
+    Upsert,
+    /// Only when the condition holds.
+    If(Condition),
+}
+
+/// One page of query results.
+#[derive(Debug, Clone)]
+pub struct Page<M> {
+    /// The items, in index order.
+    pub items: Vec<M>,
+    /// Where the next page starts; `None` when there is nothing after this page.
+    pub next: Option<Cursor>,
+}
+
+/// A query on the table or one of its indexes.
+#[derive(Debug, Clone)]
+pub struct Query {
+    index: Option<String>,
+    partition: AttributeValue,
+    sort: Option<SortCondition>,
+    filter: Option<Condition>,
+    limit: usize,
+    cursor: Option<Cursor>,
+    ascending: bool,
+    consistent: bool,
+}
+
+/// A condition on the sort key of a query.
+#[derive(Debug, Clone)]
+pub enum SortCondition {
+    /// `sk = v`
+    Eq(AttributeValue),
+    /// `sk < v`
+    Lt(AttributeValue),
+    /// `sk <= v`
+    Le(AttributeValue),
+    /// `sk > v`
+    Gt(AttributeValue),
+    /// `sk >= v`
+    Ge(AttributeValue),
+    /// `sk BETWEEN lo AND hi`
+    Between(AttributeValue, AttributeValue),
+    /// `begins_with(sk, prefix)`
+    BeginsWith(AttributeValue),
+}
+
+impl Query {
+    /// Items of one partition of the table.
+    pub fn table(partition: impl ToAttr) -> Self {
+        Self {
+            index: None,
+            partition: partition.to_attr(),
+            sort: None,
+            filter: None,
+            limit: 25,
+            cursor: None,
+            ascending: true,
+            consistent: false,
+        }
+    }
+
+    /// Items of one partition of a secondary index.
+    pub fn index(name: impl Into<String>, partition: impl ToAttr) -> Self {
+        Self { index: Some(name.into()), ..Self::table(partition) }
+    }
+
+    /// A condition on the sort key.
+    pub fn sort(mut self, condition: SortCondition) -> Self {
+        self.sort = Some(condition);
+        self
+    }
+
+    /// A filter on the items read; pages are filled up to the limit across reads.
+    pub fn filter(mut self, filter: Option<Condition>) -> Self {
+        self.filter = filter;
+        self
+    }
+
+    /// How many items a page holds at most.
+    pub fn limit(mut self, limit: usize) -> Self {
+        self.limit = limit.max(1);
+        self
+    }
+
+    /// Start after this position.
+    pub fn after(mut self, cursor: Option<Cursor>) -> Self {
+        self.cursor = cursor;
+        self
+    }
+
+    /// Newest (highest sort key) first.
+    pub fn descending(mut self) -> Self {
+        self.ascending = false;
+        self
+    }
+
+    /// A strongly consistent read (table and local indexes only).
+    pub fn consistent(mut self) -> Self {
+        self.consistent = true;
+        self
+    }
+}
+
+/// Writes several items atomically: all of them or none.
+#[must_use = "a transaction does nothing until it is sent"]
+pub struct TransactWrite<'t> {
+    table: &'t Table,
+    items: Vec<TransactWriteItem>,
+    token: Option<String>,
+}
+
+fn record_capacity(span: &tracing::Span, capacity: Option<&ConsumedCapacity>) {
+    if let Some(units) = capacity.and_then(ConsumedCapacity::capacity_units) {
+        span.record("consumed", units);
+    }
+}
+
+macro_rules! span {
+    ($op:literal, $table:expr) => {
+        tracing::debug_span!("dynamodb", operation = $op, table = %$table, consumed = tracing::field::Empty)
+    };
+}
+
+impl Table {
+    /// A table called `name`, defined by `spec`.
+    pub fn new(client: Client, name: impl Into<Arc<str>>, spec: TableSpec) -> Self {
+        Self { client, name: name.into(), spec: Arc::new(spec) }
+    }
+
+    /// The SDK client.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// The table name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The table definition.
+    pub fn spec(&self) -> &TableSpec {
+        &self.spec
+    }
+
+    /// The item for a model: its fields plus table and index keys.
+    pub fn to_item<M: Model>(&self, model: &M) -> Result<Item> {
+        let mut item: Item = serde_dynamo::to_item(model)?;
+        self.insert_key(&mut item, &model.key());
+        for (name, value) in model.derived_attributes() {
+            item.insert(name.to_owned(), value);
+        }
+        Ok(item)
+    }
+
+    /// The model for an item (key attributes are ignored), after its load transforms.
+    pub fn from_item<M: Model>(item: Item) -> Result<M> {
+        let mut model: M = serde_dynamo::from_item(item)?;
+        model.after_load();
+        Ok(model)
+    }
+
+    fn insert_key(&self, item: &mut Item, key: &Key) {
+        item.insert(self.spec.partition_key.name.clone(), AttributeValue::S(key.pk.clone()));
+        if let (Some(sk_attr), Some(sk)) = (&self.spec.sort_key, &key.sk) {
+            item.insert(sk_attr.name.clone(), AttributeValue::S(sk.clone()));
+        }
+    }
+
+    fn key_item(&self, key: &Key) -> Item {
+        let mut item = Item::with_capacity(2);
+        self.insert_key(&mut item, key);
+        item
+    }
+
+    fn pk_path(&self) -> crate::expr::Path {
+        attr(self.spec.partition_key.name.as_str())
+    }
+
+    /// Reads one item (eventually consistent).
+    pub async fn get<M: Model>(&self, key: &Key) -> Result<Option<M>> {
+        self.get_with(key, false).await
+    }
+
+    /// Reads one item with a strongly consistent read.
+    pub async fn get_consistent<M: Model>(&self, key: &Key) -> Result<Option<M>> {
+        self.get_with(key, true).await
+    }
+
+    async fn get_with<M: Model>(&self, key: &Key, consistent: bool) -> Result<Option<M>> {
+        let span = span!("GetItem", self.name);
+        let out = self
+            .client
+            .get_item()
+            .table_name(&*self.name)
+            .set_key(Some(self.key_item(key)))
+            .consistent_read(consistent)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .instrument(span.clone())
+            .await
+            .map_err(|e| Error::sdk("GetItem", e))?;
+        record_capacity(&span, out.consumed_capacity());
+        out.item.map(Self::from_item).transpose()
+    }
+
+    /// Applies transforms, validation, version and timestamps, and returns the item and the condition
+    /// the put needs. The model keeps its new version and timestamps.
+    fn prepare_put<M: Model>(&self, model: &mut M, mode: PutMode) -> Result<(Item, Option<Condition>, u64)> {
+        model.before_save();
+        model.validate().map_err(Error::Validation)?;
+        let previous = model.version();
+        let now = OffsetDateTime::now_utc();
+        let creating = matches!(mode, PutMode::Create);
+        if M::TIMESTAMPS {
+            if creating {
+                model.set_created_at(now);
+            }
+            model.set_updated_at(now);
+        }
+        let condition = match (mode, M::VERSION_ATTRIBUTE) {
+            (PutMode::Create, _) => {
+                if M::VERSION_ATTRIBUTE.is_some() {
+                    model.set_version(1);
+                }
+                Some(self.pk_path().not_exists())
+            }
+            (PutMode::Replace, Some(version)) => {
+                model.set_version(previous + 1);
+                Some(attr(version).eq(previous))
+            }
+            (PutMode::Replace, None) => Some(self.pk_path().exists()),
+            (PutMode::Upsert, version) => {
+                if version.is_some() {
+                    model.set_version(previous + 1);
+                }
+                None
+            }
+            (PutMode::If(condition), version) => {
+                if version.is_some() {
+                    model.set_version(previous + 1);
+                }
+                Some(condition)
+            }
+        };
+        Ok((self.to_item(model)?, condition, previous))
+    }
+
+    /// Stores a new item; [`Error::AlreadyExists`] when the key is taken.
+    pub async fn create<M: Model>(&self, model: &mut M) -> Result<()> {
+        self.put(model, PutMode::Create).await
+    }
+
+    /// Replaces the stored item at the model's current version; [`Error::VersionMismatch`] when it moved.
+    pub async fn replace<M: Model>(&self, model: &mut M) -> Result<()> {
+        self.put(model, PutMode::Replace).await
+    }
+
+    /// Writes the model. On success it holds its new version and timestamps; on failure its version is
+    /// what it was before.
+    pub async fn put<M: Model>(&self, model: &mut M, mode: PutMode) -> Result<()> {
+        let creating = matches!(mode, PutMode::Create);
+        let versioned_replace = matches!(mode, PutMode::Replace) && M::VERSION_ATTRIBUTE.is_some();
+        let (item, condition, previous) = self.prepare_put(model, mode)?;
+        let mut ph = Placeholders::default();
+        let expression = condition.as_ref().map(|c| ph.render(c));
+        let span = span!("PutItem", self.name);
+        let result = self
+            .client
+            .put_item()
+            .table_name(&*self.name)
+            .set_item(Some(item))
+            .set_condition_expression(expression)
+            .set_expression_attribute_names(ph.take_names())
+            .set_expression_attribute_values(ph.take_values())
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .instrument(span.clone())
+            .await;
+        match result {
+            Ok(out) => {
+                record_capacity(&span, out.consumed_capacity());
+                Ok(())
+            }
+            Err(e) => {
+                model.set_version(previous);
+                let err = Error::sdk("PutItem", e);
+                if !err.is_conditional_check_failed() {
+                    return Err(err);
+                }
+                let source = Box::new(err);
+                Err(if creating {
+                    Error::AlreadyExists { entity: M::ENTITY, source }
+                } else if versioned_replace {
+                    Error::VersionMismatch { entity: M::ENTITY, expected: previous, source }
+                } else {
+                    Error::ConditionFailed { operation: "PutItem", source }
+                })
+            }
+        }
+    }
+
+    /// Deletes an item and returns what was stored (`None` when nothing was).
+    ///
+    /// With `expected_version`, the delete happens only at that version ([`Error::VersionMismatch`]
+    /// otherwise, also when the item is gone).
+    pub async fn delete<M: Model>(&self, key: &Key, expected_version: Option<u64>) -> Result<Option<M>> {
+        let condition = match (expected_version, M::VERSION_ATTRIBUTE) {
+            (Some(v), Some(version)) => Some(attr(version).eq(v)),
+            (Some(_), None) => Some(self.pk_path().exists()),
+            (None, _) => None,
+        };
+        let mut ph = Placeholders::default();
+        let expression = condition.as_ref().map(|c| ph.render(c));
+        let span = span!("DeleteItem", self.name);
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&*self.name)
+            .set_key(Some(self.key_item(key)))
+            .set_condition_expression(expression)
+            .set_expression_attribute_names(ph.take_names())
+            .set_expression_attribute_values(ph.take_values())
+            .return_values(ReturnValue::AllOld)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .instrument(span.clone())
+            .await;
+        match result {
+            Ok(out) => {
+                record_capacity(&span, out.consumed_capacity());
+                out.attributes.map(Self::from_item).transpose()
+            }
+            Err(e) => {
+                let err = Error::sdk("DeleteItem", e);
+                match expected_version {
+                    Some(expected) if err.is_conditional_check_failed() => {
+                        Err(Error::VersionMismatch { entity: M::ENTITY, expected, source: Box::new(err) })
+                    }
+                    _ => Err(err),
+                }
+            }
+        }
+    }
+
+    /// One page of a query. Filters are applied by DynamoDB; the page is filled to the limit across
+    /// several reads (at most ten per call), and `next` is set only when more items may follow.
+    pub async fn query<M: Model>(&self, query: &Query) -> Result<Page<M>> {
+        let (pk_attr, sk_attr) = match &query.index {
+            Some(name) => {
+                let ix = self
+                    .spec
+                    .index(name)
+                    .ok_or_else(|| Error::UnknownIndex(name.clone()))?;
+                (ix.partition_key.name.as_str(), ix.sort_key.as_ref().map(|k| k.name.as_str()))
+            }
+            None => (
+                self.spec.partition_key.name.as_str(),
+                self.spec.sort_key.as_ref().map(|k| k.name.as_str()),
+            ),
+        };
+        let positions = self.spec.position_attributes(query.index.as_deref());
+        let mut start = query
+            .cursor
+            .as_ref()
+            .map(|c| c.to_start_key(&positions, (pk_attr, &query.partition)))
+            .transpose()?;
+
+        let mut ph = Placeholders::default();
+        let mut key_condition = ph.render(&attr(pk_attr).eq(query.partition.clone()));
+        if let (Some(sort), Some(sk)) = (&query.sort, sk_attr) {
+            let sk = attr(sk);
+            let cond = match sort.clone() {
+                SortCondition::Eq(v) => sk.eq(v),
+                SortCondition::Lt(v) => sk.lt(v),
+                SortCondition::Le(v) => sk.le(v),
+                SortCondition::Gt(v) => sk.gt(v),
+                SortCondition::Ge(v) => sk.ge(v),
+                SortCondition::Between(lo, hi) => sk.between(lo, hi),
+                SortCondition::BeginsWith(v) => sk.begins_with(v),
+            };
+            key_condition = format!("{key_condition} AND {}", ph.render(&cond));
+        }
+        let filter = query.filter.as_ref().map(|f| ph.render(f));
+        let names = ph.take_names();
+        let values = ph.take_values();
+
+        let limit = query.limit;
+        let mut raw: Vec<Item> = Vec::with_capacity(limit + 1);
+        let mut next = None;
+        for read in 1..=MAX_PAGES_PER_CALL {
+            let want = limit + 1 - raw.len();
+            // A filter drops items after they are read: read more per call so a selective filter
+            // does not cost one round trip per item.
+            let read_limit = if filter.is_some() { want.max(100) } else { want };
+            let span = span!("Query", self.name);
+            let out = self
+                .client
+                .query()
+                .table_name(&*self.name)
+                .set_index_name(query.index.clone())
+                .key_condition_expression(&key_condition)
+                .set_filter_expression(filter.clone())
+                .set_expression_attribute_names(names.clone())
+                .set_expression_attribute_values(values.clone())
+                .set_exclusive_start_key(start.take())
+                .scan_index_forward(query.ascending)
+                .consistent_read(query.consistent)
+                .limit(i32::try_from(read_limit).unwrap_or(i32::MAX))
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .instrument(span.clone())
+                .await
+                .map_err(|e| Error::sdk("Query", e))?;
+            record_capacity(&span, out.consumed_capacity());
+            let last = out.last_evaluated_key;
+            for item in out.items.unwrap_or_default() {
+                raw.push(item);
+                if raw.len() > limit {
+                    break;
+                }
+            }
+            if raw.len() > limit {
+                raw.truncate(limit);
+                next = Some(Cursor::from_item(&raw[limit - 1], &positions)?);
+                break;
+            }
+            match last {
+                None => break,
+                Some(key) if read == MAX_PAGES_PER_CALL => {
+                    next = Some(Cursor::from_item(&key, &positions)?);
+                }
+                Some(key) => start = Some(key),
+            }
+        }
+        let items = raw.into_iter().map(Self::from_item).collect::<Result<Vec<M>>>()?;
+        Ok(Page { items, next })
+    }
+
+    /// Starts a transaction.
+    pub fn transact(&self) -> TransactWrite<'_> {
+        TransactWrite { table: self, items: Vec::new(), token: None }
+    }
+}
+
+impl TransactWrite<'_> {
+    fn push_put(mut self, item: Item, condition: Option<Condition>) -> Self {
+        let mut ph = Placeholders::default();
+        let expression = condition.as_ref().map(|c| ph.render(c));
+        let put = Put::builder()
+            .table_name(&*self.table.name)
+            .set_item(Some(item))
+            .set_condition_expression(expression)
+            .set_expression_attribute_names(ph.take_names())
+            .set_expression_attribute_values(ph.take_values())
+            .build()
+            .expect("table and item are set");
+        self.items.push(TransactWriteItem::builder().put(put).build());
+        self
+    }
+
+    /// Puts a model (transforms, validation, version and timestamps applied as in [`Table::put`]).
+    pub fn put<M: Model>(self, model: &mut M, mode: PutMode) -> Result<Self> {
+        let (item, condition, _) = self.table.prepare_put(model, mode)?;
+        Ok(self.push_put(item, condition))
+    }
+
+    /// Creates a model ([`PutMode::Create`]).
+    pub fn create<M: Model>(self, model: &mut M) -> Result<Self> {
+        self.put(model, PutMode::Create)
+    }
+
+    /// Replaces a model at its current version ([`PutMode::Replace`]).
+    pub fn replace<M: Model>(self, model: &mut M) -> Result<Self> {
+        self.put(model, PutMode::Replace)
+    }
+
+    /// Deletes an item, when the condition holds.
+    pub fn delete(mut self, key: &Key, condition: Option<Condition>) -> Self {
+        let mut ph = Placeholders::default();
+        let expression = condition.as_ref().map(|c| ph.render(c));
+        let delete = Delete::builder()
+            .table_name(&*self.table.name)
+            .set_key(Some(self.table.key_item(key)))
+            .set_condition_expression(expression)
+            .set_expression_attribute_names(ph.take_names())
+            .set_expression_attribute_values(ph.take_values())
+            .build()
+            .expect("table and key are set");
+        self.items.push(TransactWriteItem::builder().delete(delete).build());
+        self
+    }
+
+    /// Deletes a versioned model's item only at `version`.
+    pub fn delete_versioned<M: Model>(self, key: &Key, version: u64) -> Self {
+        let condition = match M::VERSION_ATTRIBUTE {
+            Some(name) => attr(name).eq(version),
+            None => self.table.pk_path().exists(),
+        };
+        self.delete(key, Some(condition))
+    }
+
+    /// Fails the transaction unless the condition holds for the item at `key`.
+    pub fn condition_check(mut self, key: &Key, condition: Condition) -> Self {
+        let mut ph = Placeholders::default();
+        let expression = ph.render(&condition);
+        let check = ConditionCheck::builder()
+            .table_name(&*self.table.name)
+            .set_key(Some(self.table.key_item(key)))
+            .condition_expression(expression)
+            .set_expression_attribute_names(ph.take_names())
+            .set_expression_attribute_values(ph.take_values())
+            .build()
+            .expect("table, key and condition are set");
+        self.items.push(TransactWriteItem::builder().condition_check(check).build());
+        self
+    }
+
+    /// An idempotency token: a retry with the same token within ten minutes is applied once.
+    pub fn client_request_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// How many items the transaction holds.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// True when it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Sends the transaction. When DynamoDB cancels it, the error lists each item's reason in request
+    /// order ([`Error::TransactionCanceled`]).
+    pub async fn send(self) -> Result<()> {
+        let span = span!("TransactWriteItems", self.table.name);
+        let result = self
+            .table
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(self.items))
+            .set_client_request_token(self.token)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .instrument(span.clone())
+            .await;
+        match result {
+            Ok(out) => {
+                let total: f64 = out
+                    .consumed_capacity()
+                    .iter()
+                    .filter_map(ConsumedCapacity::capacity_units)
+                    .sum();
+                span.record("consumed", total);
+                Ok(())
+            }
+            Err(e) => {
+                if let Some(TransactWriteItemsError::TransactionCanceledException(cancel)) = e.as_service_error() {
+                    let reasons = cancel
+                        .cancellation_reasons()
+                        .iter()
+                        .enumerate()
+                        .map(|(index, r)| CancellationReason {
+                            index,
+                            code: r.code().unwrap_or("None").to_owned(),
+                            message: r.message().map(str::to_owned),
+                        })
+                        .collect();
+                    return Err(Error::TransactionCanceled { reasons, source: Box::new(e) });
+                }
+                Err(Error::sdk("TransactWriteItems", e))
+            }
+        }
+    }
+}

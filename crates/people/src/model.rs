@@ -1,0 +1,309 @@
+//! The `Person` model, its email claim, and the table they live in.
+
+use std::fmt;
+use std::str::FromStr;
+
+use dynamodel::garde::{self, Validate};
+use dynamodel::{IndexSpec, Key, KeyAttribute, Model, TableSpec, ValidationErrors};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// The index that lists people newest first.
+pub const LIST_INDEX: &str = "gsi1";
+/// The partition of [`LIST_INDEX`] that holds every person.
+pub const LIST_PARTITION: &str = "PERSON";
+/// Stored lowercase copy of the name, for case-insensitive prefix filters.
+pub const NAME_SEARCH_ATTRIBUTE: &str = "name_lc";
+
+/// The single definition of the table: local tables are created from it and the infrastructure
+/// builds the deployed table from its JSON export (`cargo run -p xtask -- table-spec`).
+pub fn table_spec() -> TableSpec {
+    TableSpec {
+        partition_key: KeyAttribute::string("pk"),
+        sort_key: Some(KeyAttribute::string("sk")),
+        global_secondary_indexes: vec![IndexSpec {
+            name: LIST_INDEX.to_owned(),
+            partition_key: KeyAttribute::string("gsi1pk"),
+            sort_key: Some(KeyAttribute::string("gsi1sk")),
+            projection: "ALL".to_owned(),
+        }],
+        local_secondary_indexes: vec![],
+        ttl_attribute: None,
+        billing_mode: "PAY_PER_REQUEST".to_owned(),
+    }
+}
+
+/// A person's id: a ULID, so ids sort by creation time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PersonId(ulid::Ulid);
+
+/// The id in a path was not a ULID.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("must be a 26-character ULID such as 01ARZ3NDEKTSV4RRFFQ69G5FAV")]
+pub struct MalformedId;
+
+impl PersonId {
+    /// A new id for the current time.
+    pub fn generate() -> Self {
+        Self(ulid::Ulid::generate())
+    }
+
+    /// The item key of this person.
+    pub fn key(&self) -> Key {
+        Key::new(format!("PERSON#{self}"), "PROFILE")
+    }
+}
+
+impl FromStr for PersonId {
+    type Err = MalformedId;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.len() != ulid::ULID_LEN {
+            return Err(MalformedId);
+        }
+        ulid::Ulid::from_string(s).map(Self).map_err(|_| MalformedId)
+    }
+}
+
+impl fmt::Display for PersonId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl Serialize for PersonId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for PersonId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A person as stored and as returned by the API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate)]
+pub struct Person {
+    /// Server-generated id.
+    #[garde(skip)]
+    pub id: PersonId,
+    /// 1–100 characters after trimming.
+    #[garde(length(chars, min = 1, max = 100))]
+    pub name: String,
+    /// Valid, lowercase, unique across people.
+    #[garde(email, length(max = 254))]
+    pub email: String,
+    /// International format: `+` and 7–15 digits.
+    #[garde(custom(phone_rule))]
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// Up to 20 distinct lowercase tags of 1–32 characters.
+    #[garde(length(max = 20), inner(length(chars, min = 1, max = 32), custom(tag_rule)))]
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// When the person was created.
+    #[garde(skip)]
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When the person was last written.
+    #[garde(skip)]
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    /// Incremented by every write; the ETag is derived from it.
+    #[garde(skip)]
+    pub version: u64,
+}
+
+fn phone_rule(phone: &Option<String>, _: &()) -> garde::Result {
+    let Some(phone) = phone else { return Ok(()) };
+    let digits = phone.strip_prefix('+').unwrap_or("");
+    let valid = (7..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0');
+    if valid {
+        Ok(())
+    } else {
+        Err(garde::Error::new(
+            "must be an international number: + and 7 to 15 digits, e.g. +14155550100",
+        ))
+    }
+}
+
+fn tag_rule(tag: &str, _: &()) -> garde::Result {
+    if tag.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')) {
+        Ok(())
+    } else {
+        Err(garde::Error::new("may contain only letters, digits, '-', '_', '.' and ':'"))
+    }
+}
+
+/// Trims, removes the usual separators, and turns a leading `00` into `+`.
+pub fn normalise_phone(phone: &str) -> String {
+    let compact: String = phone
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '\u{a0}'))
+        .collect();
+    match compact.strip_prefix("00") {
+        Some(rest) => format!("+{rest}"),
+        None => compact,
+    }
+}
+
+/// Trims and lowercases an email.
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// Trims and lowercases a tag.
+pub fn normalise_tag(tag: &str) -> String {
+    tag.trim().to_lowercase()
+}
+
+impl Model for Person {
+    const ENTITY: &'static str = "Person";
+    const VERSION_ATTRIBUTE: Option<&'static str> = Some("version");
+    const TIMESTAMPS: bool = true;
+
+    fn key(&self) -> Key {
+        self.id.key()
+    }
+
+    fn derived_attributes(&self) -> Vec<(&'static str, dynamodel::expr::AttributeValue)> {
+        use dynamodel::expr::AttributeValue::S;
+        vec![
+            ("gsi1pk", S(LIST_PARTITION.to_owned())),
+            ("gsi1sk", S(self.id.to_string())),
+            (NAME_SEARCH_ATTRIBUTE, S(self.name.to_lowercase())),
+        ]
+    }
+
+    fn before_save(&mut self) {
+        let trimmed = self.name.trim();
+        if trimmed.len() != self.name.len() {
+            self.name = trimmed.to_owned();
+        }
+        self.email = normalise_email(&self.email);
+        self.phone = self.phone.as_deref().map(normalise_phone).filter(|p| !p.is_empty());
+        for tag in &mut self.tags {
+            *tag = normalise_tag(tag);
+        }
+        self.tags.sort();
+        self.tags.dedup();
+    }
+
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        Validate::validate(self).map_err(ValidationErrors::from)
+    }
+
+    fn version(&self) -> u64 {
+        self.version
+    }
+
+    fn set_version(&mut self, version: u64) {
+        self.version = version;
+    }
+
+    fn set_created_at(&mut self, at: OffsetDateTime) {
+        self.created_at = at;
+    }
+
+    fn set_updated_at(&mut self, at: OffsetDateTime) {
+        self.updated_at = at;
+    }
+}
+
+/// Holds an email for one person: written, moved and deleted in the same transaction as the person,
+/// so two people can never hold the same email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailClaim {
+    /// The normalised email.
+    pub email: String,
+    /// Who holds it.
+    pub person_id: PersonId,
+}
+
+impl EmailClaim {
+    /// The key of the claim on `email` (already normalised).
+    pub fn key_for(email: &str) -> Key {
+        Key::new(format!("EMAIL#{email}"), "EMAIL")
+    }
+}
+
+impl Model for EmailClaim {
+    const ENTITY: &'static str = "EmailClaim";
+
+    fn key(&self) -> Key {
+        Self::key_for(&self.email)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person() -> Person {
+        let now = OffsetDateTime::now_utc();
+        Person {
+            id: PersonId::generate(),
+            name: "  Ada Lovelace ".into(),
+            email: " Ada@Example.COM ".into(),
+            phone: Some("0044 (20) 7946-0958".into()),
+            tags: vec!["Math".into(), " math".into(), "poet".into()],
+            created_at: now,
+            updated_at: now,
+            version: 0,
+        }
+    }
+
+    #[test]
+    fn transforms_normalise_before_validation() {
+        let mut p = person();
+        p.before_save();
+        assert_eq!(p.name, "Ada Lovelace");
+        assert_eq!(p.email, "ada@example.com");
+        assert_eq!(p.phone.as_deref(), Some("+442079460958"));
+        assert_eq!(p.tags, vec!["math", "poet"]);
+        assert!(Model::validate(&p).is_ok());
+    }
+
+    #[test]
+    fn each_rule_names_its_field() {
+        let mut p = person();
+        p.name = "   ".into();
+        p.email = "not-an-email".into();
+        p.phone = Some("12345".into());
+        p.tags = (0..21).map(|i| format!("t{i}")).collect();
+        p.tags.push("bad tag!".into());
+        p.before_save();
+        let errors = Model::validate(&p).unwrap_err();
+        let fields: Vec<&str> = errors.errors().iter().map(|e| e.field.as_str()).collect();
+        assert!(fields.contains(&"name"), "{errors}");
+        assert!(fields.contains(&"email"), "{errors}");
+        assert!(fields.contains(&"phone"), "{errors}");
+        assert!(fields.contains(&"tags"), "{errors}");
+        assert!(fields.iter().any(|f| f.starts_with("tags[")), "{errors}");
+    }
+
+    #[test]
+    fn ids_are_ulids() {
+        let id = PersonId::generate();
+        assert_eq!(id.to_string().parse::<PersonId>().unwrap(), id);
+        assert!("not-a-ulid".parse::<PersonId>().is_err());
+        assert!("01ARZ3NDEKTSV4RRFFQ69G5FA".parse::<PersonId>().is_err());
+        assert!("01ARZ3NDEKTSV4RRFFQ69G5FA!".parse::<PersonId>().is_err());
+    }
+
+    #[test]
+    fn table_spec_matches_the_committed_export() {
+        let committed = include_str!("../../../infra/table-spec.json");
+        assert_eq!(
+            table_spec().to_json(),
+            committed,
+            "infra/table-spec.json is stale: run `cargo run -p xtask -- table-spec > infra/table-spec.json`"
+        );
+    }
+}
