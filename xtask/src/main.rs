@@ -1,1 +1,219 @@
-fn main() {}
+//! Developer tasks for the people API.
+//!
+//! ```text
+//! cargo run -p xtask -- table-spec            print the table definition as JSON (infra/table-spec.json)
+//! cargo run -p xtask -- dev                   DynamoDB Local + table + `cargo lambda watch`, until Ctrl-C
+//! cargo run -p xtask -- seed [URL]            create a handful of example people through the API
+//! ```
+//!
+//! `dev` reads `PORT` (default 9000), `DYNAMODB_PORT` (default 8000), `TABLE_NAME` (default `people`),
+//! `ALLOWED_ORIGINS` (default `*`) and `PERSIST` (`1` keeps data in `.tools/dynamodb-data`).
+
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("table-spec") => {
+            print!("{}", people::table_spec().to_json());
+            Ok(())
+        }
+        Some("dev") => dev(),
+        Some("seed") => seed(args.get(1).cloned().unwrap_or_else(default_url)),
+        _ => Err("usage: xtask <table-spec | dev | seed [URL]>".to_owned()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned())
+}
+
+fn default_url() -> String {
+    format!("http://127.0.0.1:{}", env_or("PORT", "9000"))
+}
+
+fn port(name: &str, default: &str) -> Result<u16, String> {
+    env_or(name, default).parse().map_err(|_| format!("{name} must be a port number"))
+}
+
+/// Sends `signal` to the process group led by `child`.
+fn signal_group(child: &Child, signal: libc::c_int) {
+    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill has no memory-safety preconditions.
+        unsafe {
+            libc::kill(-pid, signal);
+        }
+    }
+}
+
+/// Waits for the child to exit, up to `timeout`.
+fn wait_for(child: &mut Child, timeout: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+fn dev() -> Result<(), String> {
+    use std::os::unix::process::CommandExt;
+
+    let api_port = port("PORT", "9000")?;
+    let db_port = port("DYNAMODB_PORT", "8000")?;
+    let table = env_or("TABLE_NAME", "people");
+    let root = dynamodb_local::workspace_root();
+    let persist = env_or("PERSIST", "0") == "1";
+    let db_path = persist.then(|| root.join(".tools/dynamodb-data"));
+
+    // Ctrl-C, and SIGTERM from a supervisor, are handled here so both children are stopped in order.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        signal_hook_flag(signal, &stop)?;
+    }
+
+    let mut dynamodb = dynamodb_local::spawn(db_port, db_path.as_deref(), true)?;
+    let endpoint = format!("http://127.0.0.1:{db_port}");
+    if let Err(e) = dynamodb_local::wait_until_ready(db_port, Duration::from_secs(60)) {
+        let _ = dynamodb.kill();
+        return Err(format!("DynamoDB Local on port {db_port} did not start ({e}); is the port in use?"));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let client = dynamodb_local::client_for(&endpoint);
+    let created = runtime.block_on(async {
+        if dynamodel::table_exists(&client, &table).await.map_err(|e| e.to_string())? {
+            return Ok::<_, String>(false);
+        }
+        dynamodel::create_table(&client, &table, &people::table_spec()).await.map_err(|e| e.to_string())?;
+        Ok(true)
+    });
+    let created = match created {
+        Ok(created) => created,
+        Err(e) => {
+            let _ = dynamodb.kill();
+            return Err(format!("creating table {table}: {e}"));
+        }
+    };
+
+    let path = format!("{}:{}", root.join(".tools/venv/bin").display(), env_or("PATH", ""));
+    let mut watch = Command::new("cargo");
+    watch
+        .args(["lambda", "watch", "--invoke-address", "127.0.0.1", "--invoke-port"])
+        .arg(api_port.to_string())
+        .arg("--disable-cors")
+        .current_dir(&root)
+        .env("PATH", path)
+        .env("TABLE_NAME", &table)
+        .env("DYNAMODB_ENDPOINT", &endpoint)
+        .env("AWS_ACCESS_KEY_ID", "local")
+        .env("AWS_SECRET_ACCESS_KEY", "local")
+        .env("AWS_REGION", dynamodb_local::REGION)
+        .env("ALLOWED_ORIGINS", env_or("ALLOWED_ORIGINS", "*"))
+        .env("RUST_LOG", env_or("RUST_LOG", "info"))
+        .stdin(Stdio::null())
+        // Its own process group, so the functions it starts are stopped with it.
+        .process_group(0);
+    let mut watch = match watch.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            let _ = dynamodb.kill();
+            return Err(format!("starting cargo lambda watch: {e} (run `make tools` to install cargo-lambda)"));
+        }
+    };
+
+    let ready = dynamodb_local::wait_until_ready(api_port, Duration::from_secs(60));
+    if ready.is_ok() {
+        println!();
+        println!("  people API   http://127.0.0.1:{api_port}/people");
+        println!(
+            "  DynamoDB     {endpoint}  table {table} ({}, {})",
+            if created { "created" } else { "existing" },
+            if persist { "data kept in .tools/dynamodb-data" } else { "in memory: data is gone when this stops" }
+        );
+        println!("  Ctrl-C stops both.");
+        println!();
+    } else {
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        eprintln!("xtask: cargo lambda watch did not listen on port {api_port}");
+    }
+
+    let mut watch_exit = None;
+    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+        if let Ok(Some(status)) = watch.try_wait() {
+            watch_exit = Some(status);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    if watch_exit.is_none() {
+        signal_group(&watch, libc::SIGINT);
+        if !wait_for(&mut watch, Duration::from_secs(10)) {
+            signal_group(&watch, libc::SIGKILL);
+            let _ = watch.wait();
+        }
+    }
+    let _ = dynamodb.kill();
+    let _ = dynamodb.wait();
+    println!("stopped cargo lambda watch and DynamoDB Local");
+    match watch_exit {
+        Some(status) if !status.success() => Err(format!("cargo lambda watch exited: {status}")),
+        _ if ready.is_err() => Err("the API did not start".to_owned()),
+        _ => Ok(()),
+    }
+}
+
+/// Sets `flag` when `signal` arrives.
+fn signal_hook_flag(signal: libc::c_int, flag: &std::sync::Arc<std::sync::atomic::AtomicBool>) -> Result<(), String> {
+    static FLAG: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicBool>> = std::sync::OnceLock::new();
+    let _ = FLAG.set(flag.clone());
+    extern "C" fn on_signal(_: libc::c_int) {
+        if let Some(flag) = FLAG.get() {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    let handler = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
+    // SAFETY: the handler only performs an atomic store, which is async-signal-safe.
+    if unsafe { libc::signal(signal, handler) } == libc::SIG_ERR {
+        return Err("cannot install the signal handler".to_owned());
+    }
+    Ok(())
+}
+
+fn seed(base: String) -> Result<(), String> {
+    let people = [
+        ("Ada Lovelace", "ada@example.com", Some("+442079460001"), &["math", "engineering"][..]),
+        ("Grace Hopper", "grace@example.com", Some("+12025550143"), &["navy", "compilers"][..]),
+        ("Alan Turing", "alan@example.com", None, &["math", "cryptography"][..]),
+        ("Katherine Johnson", "katherine@example.com", None, &["nasa", "math"][..]),
+        ("Linus Torvalds", "linus@example.com", Some("+358401234567"), &["kernel"][..]),
+        ("Margaret Hamilton", "margaret@example.com", None, &["nasa", "software"][..]),
+    ];
+    let agent = ureq::Agent::new_with_defaults();
+    let url = format!("{}/people", base.trim_end_matches('/'));
+    for (name, email, phone, tags) in people {
+        let body = serde_json::json!({ "name": name, "email": email, "phone": phone, "tags": tags });
+        let response = agent
+            .post(&url)
+            .config()
+            .http_status_as_error(false)
+            .build()
+            .send_json(&body)
+            .map_err(|e| format!("POST {url}: {e} (is `make dev` running?)"))?;
+        match response.status().as_u16() {
+            201 => println!("created {name}"),
+            409 => println!("{name} already exists"),
+            status => return Err(format!("POST {url} for {name}: HTTP {status}")),
+        }
+    }
+    Ok(())
+}

@@ -370,6 +370,9 @@ impl Edge {
                 );
             }
         };
+        if action == Action::Preflight {
+            return (template, None, Ok(self.preflight(id_text.is_some())));
+        }
         if !self.function.serves(action) {
             return (template, None, Err(ApiError::Misrouted(template)));
         }
@@ -378,7 +381,6 @@ impl Edge {
             Err(e) => return (template, None, Err(e.into())),
         };
         let outcome = match (action, id) {
-            (Action::Preflight, _) => Ok(self.preflight(id.is_some())),
             (Action::List, _) => self.list(request).await,
             (Action::Create, _) => self.create(request).await,
             (Action::Read, Some(id)) => self.read(request, id).await,

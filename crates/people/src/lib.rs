@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod fixtures;
 pub mod http;
 pub mod model;
 pub mod service;

@@ -188,11 +188,13 @@ impl Model for Person {
         }
         self.email = normalise_email(&self.email);
         self.phone = self.phone.as_deref().map(normalise_phone).filter(|p| !p.is_empty());
-        for tag in &mut self.tags {
-            *tag = normalise_tag(tag);
-        }
-        self.tags.sort();
-        self.tags.dedup();
+        // Deduplicate in input order, so `tags[i]` in an error names the tag the client sent at i.
+        let mut seen = std::collections::HashSet::with_capacity(self.tags.len());
+        self.tags = std::mem::take(&mut self.tags)
+            .iter()
+            .map(|t| normalise_tag(t))
+            .filter(|t| seen.insert(t.clone()))
+            .collect();
     }
 
     fn validate(&self) -> Result<(), ValidationErrors> {
