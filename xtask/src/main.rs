@@ -33,7 +33,10 @@ fn main() -> ExitCode {
 }
 
 fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name).ok().filter(|v| !v.is_empty()).unwrap_or_else(|| default.to_owned())
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.to_owned())
 }
 
 fn default_url() -> String {
@@ -41,7 +44,9 @@ fn default_url() -> String {
 }
 
 fn port(name: &str, default: &str) -> Result<u16, String> {
-    env_or(name, default).parse().map_err(|_| format!("{name} must be a port number"))
+    env_or(name, default)
+        .parse()
+        .map_err(|_| format!("{name} must be a port number"))
 }
 
 /// Sends `signal` to the process group led by `child`.
@@ -86,15 +91,25 @@ fn dev() -> Result<(), String> {
     let endpoint = format!("http://127.0.0.1:{db_port}");
     if let Err(e) = dynamodb_local::wait_until_ready(db_port, Duration::from_secs(60)) {
         let _ = dynamodb.kill();
-        return Err(format!("DynamoDB Local on port {db_port} did not start ({e}); is the port in use?"));
+        return Err(format!(
+            "DynamoDB Local on port {db_port} did not start ({e}); is the port in use?"
+        ));
     }
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     let client = dynamodb_local::client_for(&endpoint);
     let created = runtime.block_on(async {
-        if dynamodel::table_exists(&client, &table).await.map_err(|e| e.to_string())? {
+        if dynamodel::table_exists(&client, &table)
+            .await
+            .map_err(|e| e.to_string())?
+        {
             return Ok::<_, String>(false);
         }
-        dynamodel::create_table(&client, &table, &people::table_spec()).await.map_err(|e| e.to_string())?;
+        dynamodel::create_table(&client, &table, &people::table_spec())
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(true)
     });
     let created = match created {
@@ -105,10 +120,20 @@ fn dev() -> Result<(), String> {
         }
     };
 
-    let path = format!("{}:{}", root.join(".tools/venv/bin").display(), env_or("PATH", ""));
+    let path = format!(
+        "{}:{}",
+        root.join(".tools/venv/bin").display(),
+        env_or("PATH", "")
+    );
     let mut watch = Command::new("cargo");
     watch
-        .args(["lambda", "watch", "--invoke-address", "127.0.0.1", "--invoke-port"])
+        .args([
+            "lambda",
+            "watch",
+            "--invoke-address",
+            "127.0.0.1",
+            "--invoke-port",
+        ])
         .arg(api_port.to_string())
         .arg("--disable-cors")
         .current_dir(&root)
@@ -127,7 +152,9 @@ fn dev() -> Result<(), String> {
         Ok(child) => child,
         Err(e) => {
             let _ = dynamodb.kill();
-            return Err(format!("starting cargo lambda watch: {e} (run `make tools` to install cargo-lambda)"));
+            return Err(format!(
+                "starting cargo lambda watch: {e} (run `make tools` to install cargo-lambda)"
+            ));
         }
     };
 
@@ -138,7 +165,11 @@ fn dev() -> Result<(), String> {
         println!(
             "  DynamoDB     {endpoint}  table {table} ({}, {})",
             if created { "created" } else { "existing" },
-            if persist { "data kept in .tools/dynamodb-data" } else { "in memory: data is gone when this stops" }
+            if persist {
+                "data kept in .tools/dynamodb-data"
+            } else {
+                "in memory: data is gone when this stops"
+            }
         );
         println!("  Ctrl-C stops both.");
         println!();
@@ -173,8 +204,12 @@ fn dev() -> Result<(), String> {
 }
 
 /// Sets `flag` when `signal` arrives.
-fn signal_hook_flag(signal: libc::c_int, flag: &std::sync::Arc<std::sync::atomic::AtomicBool>) -> Result<(), String> {
-    static FLAG: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicBool>> = std::sync::OnceLock::new();
+fn signal_hook_flag(
+    signal: libc::c_int,
+    flag: &std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> Result<(), String> {
+    static FLAG: std::sync::OnceLock<std::sync::Arc<std::sync::atomic::AtomicBool>> =
+        std::sync::OnceLock::new();
     let _ = FLAG.set(flag.clone());
     extern "C" fn on_signal(_: libc::c_int) {
         if let Some(flag) = FLAG.get() {
@@ -191,17 +226,48 @@ fn signal_hook_flag(signal: libc::c_int, flag: &std::sync::Arc<std::sync::atomic
 
 fn seed(base: String) -> Result<(), String> {
     let people = [
-        ("Ada Lovelace", "ada@example.com", Some("+442079460001"), &["math", "engineering"][..]),
-        ("Grace Hopper", "grace@example.com", Some("+12025550143"), &["navy", "compilers"][..]),
-        ("Alan Turing", "alan@example.com", None, &["math", "cryptography"][..]),
-        ("Katherine Johnson", "katherine@example.com", None, &["nasa", "math"][..]),
-        ("Linus Torvalds", "linus@example.com", Some("+358401234567"), &["kernel"][..]),
-        ("Margaret Hamilton", "margaret@example.com", None, &["nasa", "software"][..]),
+        (
+            "Ada Lovelace",
+            "ada@example.com",
+            Some("+442079460001"),
+            &["math", "engineering"][..],
+        ),
+        (
+            "Grace Hopper",
+            "grace@example.com",
+            Some("+12025550143"),
+            &["navy", "compilers"][..],
+        ),
+        (
+            "Alan Turing",
+            "alan@example.com",
+            None,
+            &["math", "cryptography"][..],
+        ),
+        (
+            "Katherine Johnson",
+            "katherine@example.com",
+            None,
+            &["nasa", "math"][..],
+        ),
+        (
+            "Linus Torvalds",
+            "linus@example.com",
+            Some("+358401234567"),
+            &["kernel"][..],
+        ),
+        (
+            "Margaret Hamilton",
+            "margaret@example.com",
+            None,
+            &["nasa", "software"][..],
+        ),
     ];
     let agent = ureq::Agent::new_with_defaults();
     let url = format!("{}/people", base.trim_end_matches('/'));
     for (name, email, phone, tags) in people {
-        let body = serde_json::json!({ "name": name, "email": email, "phone": phone, "tags": tags });
+        let body =
+            serde_json::json!({ "name": name, "email": email, "phone": phone, "tags": tags });
         let response = agent
             .post(&url)
             .config()

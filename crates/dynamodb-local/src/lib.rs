@@ -44,7 +44,13 @@ pub fn client_for(endpoint: &str) -> Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new(REGION))
-        .credentials_provider(Credentials::new("local", "local", None, None, "dynamodb-local"))
+        .credentials_provider(Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "dynamodb-local",
+        ))
         .endpoint_url(endpoint)
         .build();
     Client::from_conf(config)
@@ -102,11 +108,19 @@ pub fn spawn(port: u16, db_path: Option<&Path>, die_with_parent: bool) -> Result
     check_java()?;
     let dir = jar_dir()?;
     let mut cmd = Command::new("java");
-    cmd.arg(format!("-Djava.library.path={}", dir.join("DynamoDBLocal_lib").display()))
-        .args(["-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"])
-        .arg("-jar")
-        .arg(dir.join("DynamoDBLocal.jar"))
-        .args(["-port", &port.to_string(), "-sharedDb", "-disableTelemetry"]);
+    cmd.arg(format!(
+        "-Djava.library.path={}",
+        dir.join("DynamoDBLocal_lib").display()
+    ))
+    .args([
+        "-Xms64m",
+        "-Xmx512m",
+        "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1",
+    ])
+    .arg("-jar")
+    .arg(dir.join("DynamoDBLocal.jar"))
+    .args(["-port", &port.to_string(), "-sharedDb", "-disableTelemetry"]);
     match db_path {
         Some(path) => {
             std::fs::create_dir_all(path).map_err(|e| format!("create {}: {e}", path.display()))?;
@@ -116,7 +130,10 @@ pub fn spawn(port: u16, db_path: Option<&Path>, die_with_parent: bool) -> Result
             cmd.arg("-inMemory");
         }
     }
-    cmd.current_dir(&dir).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    cmd.current_dir(&dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     if die_with_parent {
         use std::os::unix::process::CommandExt;
         // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
@@ -129,7 +146,8 @@ pub fn spawn(port: u16, db_path: Option<&Path>, die_with_parent: bool) -> Result
             });
         }
     }
-    cmd.spawn().map_err(|e| format!("start DynamoDB Local: {e}"))
+    cmd.spawn()
+        .map_err(|e| format!("start DynamoDB Local: {e}"))
 }
 
 /// Polls until the port accepts connections and answers HTTP.
@@ -142,7 +160,8 @@ pub fn wait_until_ready(port: u16, timeout: Duration) -> Result<(), String> {
             let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
             let probe = "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
             let mut buf = [0u8; 12];
-            if stream.write_all(probe.as_bytes()).is_ok() && stream.read(&mut buf).unwrap_or(0) > 0 {
+            if stream.write_all(probe.as_bytes()).is_ok() && stream.read(&mut buf).unwrap_or(0) > 0
+            {
                 return Ok(());
             }
         }
@@ -175,7 +194,10 @@ fn check_java() -> Result<(), String> {
         .and_then(|m| m.parse::<u32>().ok());
     match major {
         Some(m) if m >= 17 => Ok(()),
-        _ => Err(format!("Java 17+ is required for DynamoDB Local; `java -version` says: {}", text.trim())),
+        _ => Err(format!(
+            "Java 17+ is required for DynamoDB Local; `java -version` says: {}",
+            text.trim()
+        )),
     }
 }
 

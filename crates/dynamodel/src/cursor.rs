@@ -128,7 +128,9 @@ mod tests {
     fn round_trips_only_key_attributes() {
         let c = Cursor::from_item(&item(), &ATTRS).unwrap();
         let parsed = Cursor::parse(c.as_str()).unwrap();
-        let key = parsed.to_start_key(&ATTRS, ("gsi1pk", &AttributeValue::S("PERSON".into()))).unwrap();
+        let key = parsed
+            .to_start_key(&ATTRS, ("gsi1pk", &AttributeValue::S("PERSON".into())))
+            .unwrap();
         assert_eq!(key.len(), 4);
         assert!(!key.contains_key("name"));
     }
@@ -142,6 +144,9 @@ mod tests {
         let other_partition = ("gsi1pk", &AttributeValue::S("ORDER".into()));
         assert!(c.to_start_key(&ATTRS, other_partition).is_err());
         let table_only = ["pk", "sk"];
-        assert!(c.to_start_key(&table_only, ("pk", &AttributeValue::S("P#1".into()))).is_err());
+        assert!(
+            c.to_start_key(&table_only, ("pk", &AttributeValue::S("P#1".into())))
+                .is_err()
+        );
     }
 }

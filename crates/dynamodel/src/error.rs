@@ -153,8 +153,12 @@ impl Error {
     /// or a transaction cancelled by a condition.
     pub fn is_conditional_check_failed(&self) -> bool {
         match self {
-            Error::AlreadyExists { .. } | Error::VersionMismatch { .. } | Error::ConditionFailed { .. } => true,
-            Error::TransactionCanceled { reasons, .. } => reasons.iter().any(|r| r.is_conditional_check_failed()),
+            Error::AlreadyExists { .. }
+            | Error::VersionMismatch { .. }
+            | Error::ConditionFailed { .. } => true,
+            Error::TransactionCanceled { reasons, .. } => {
+                reasons.iter().any(|r| r.is_conditional_check_failed())
+            }
             Error::Sdk { kind, .. } => *kind == SdkErrorKind::ConditionalCheckFailed,
             _ => false,
         }
@@ -164,21 +168,31 @@ impl Error {
     pub fn is_throttled(&self) -> bool {
         match self {
             Error::Sdk { kind, .. } => *kind == SdkErrorKind::Throttled,
-            Error::TransactionCanceled { reasons, .. } => reasons.iter().any(|r| r.code == "ThrottlingError"),
+            Error::TransactionCanceled { reasons, .. } => {
+                reasons.iter().any(|r| r.code == "ThrottlingError")
+            }
             _ => false,
         }
     }
 
     /// True when DynamoDB could not be reached or failed on its side (retry later).
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, Error::Sdk { kind: SdkErrorKind::Unavailable, .. })
+        matches!(
+            self,
+            Error::Sdk {
+                kind: SdkErrorKind::Unavailable,
+                ..
+            }
+        )
     }
 
     /// True when another transaction on the same items got in the way (retry).
     pub fn is_transaction_conflict(&self) -> bool {
         match self {
             Error::Sdk { kind, .. } => *kind == SdkErrorKind::TransactionConflict,
-            Error::TransactionCanceled { reasons, .. } => reasons.iter().any(|r| r.code == "TransactionConflict"),
+            Error::TransactionCanceled { reasons, .. } => {
+                reasons.iter().any(|r| r.code == "TransactionConflict")
+            }
             _ => false,
         }
     }
@@ -203,12 +217,17 @@ impl Error {
     {
         let code = err.code().map(str::to_owned);
         let kind = match &err {
-            SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
-                SdkErrorKind::Unavailable
-            }
+            SdkError::DispatchFailure(_)
+            | SdkError::TimeoutError(_)
+            | SdkError::ResponseError(_) => SdkErrorKind::Unavailable,
             _ => classify(code.as_deref()),
         };
-        Error::Sdk { operation, kind, code, source: Box::new(err) }
+        Error::Sdk {
+            operation,
+            kind,
+            code,
+            source: Box::new(err),
+        }
     }
 }
 
@@ -220,7 +239,9 @@ fn classify(code: Option<&str>) -> SdkErrorKind {
             | "RequestLimitExceeded"
             | "LimitExceededException",
         ) => SdkErrorKind::Throttled,
-        Some("InternalServerError" | "ServiceUnavailable" | "InternalFailure") => SdkErrorKind::Unavailable,
+        Some("InternalServerError" | "ServiceUnavailable" | "InternalFailure") => {
+            SdkErrorKind::Unavailable
+        }
         Some("ConditionalCheckFailedException") => SdkErrorKind::ConditionalCheckFailed,
         Some("TransactionConflictException") => SdkErrorKind::TransactionConflict,
         Some("ResourceNotFoundException") => SdkErrorKind::ResourceNotFound,
@@ -235,10 +256,17 @@ mod tests {
 
     #[test]
     fn throttling_codes_are_throttled() {
-        for code in ["ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded"] {
+        for code in [
+            "ProvisionedThroughputExceededException",
+            "ThrottlingException",
+            "RequestLimitExceeded",
+        ] {
             assert_eq!(classify(Some(code)), SdkErrorKind::Throttled, "{code}");
         }
-        assert_eq!(classify(Some("ValidationException")), SdkErrorKind::InvalidRequest);
+        assert_eq!(
+            classify(Some("ValidationException")),
+            SdkErrorKind::InvalidRequest
+        );
         assert_eq!(classify(None), SdkErrorKind::Other);
     }
 
@@ -246,14 +274,25 @@ mod tests {
     fn cancellation_predicates_look_at_each_item() {
         let err = Error::TransactionCanceled {
             reasons: vec![
-                CancellationReason { index: 0, code: "None".into(), message: None },
-                CancellationReason { index: 1, code: "ConditionalCheckFailed".into(), message: None },
+                CancellationReason {
+                    index: 0,
+                    code: "None".into(),
+                    message: None,
+                },
+                CancellationReason {
+                    index: 1,
+                    code: "ConditionalCheckFailed".into(),
+                    message: None,
+                },
             ],
             source: "cancelled".into(),
         };
         assert!(err.is_conditional_check_failed());
         assert!(!err.is_transaction_conflict());
         assert_eq!(err.failed_conditions(), vec![1]);
-        assert_eq!(err.to_string(), "transaction cancelled: item 1: ConditionalCheckFailed");
+        assert_eq!(
+            err.to_string(),
+            "transaction cancelled: item 1: ConditionalCheckFailed"
+        );
     }
 }

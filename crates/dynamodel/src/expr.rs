@@ -368,7 +368,11 @@ impl Placeholders {
                 out.push_str(&format!("attribute_type({p}, {v})"));
             }
             Condition::And(a, b) | Condition::Or(a, b) => {
-                let op = if matches!(cond, Condition::And(..)) { "AND" } else { "OR" };
+                let op = if matches!(cond, Condition::And(..)) {
+                    "AND"
+                } else {
+                    "OR"
+                };
                 out.push('(');
                 self.write(a, out);
                 out.push_str(&format!(") {op} ("));
@@ -392,7 +396,10 @@ mod tests {
     fn names_are_shared_and_values_are_not() {
         let cond = attr("version").eq(3u64).or(attr("version").not_exists());
         let mut ph = Placeholders::default();
-        assert_eq!(ph.render(&cond), "(#n0 = :v0) OR (attribute_not_exists(#n0))");
+        assert_eq!(
+            ph.render(&cond),
+            "(#n0 = :v0) OR (attribute_not_exists(#n0))"
+        );
         assert_eq!(ph.names().len(), 1);
         assert_eq!(ph.values()[":v0"], AttributeValue::N("3".into()));
     }

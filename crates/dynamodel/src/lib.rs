@@ -45,7 +45,9 @@ pub use cursor::Cursor;
 pub use error::{CancellationReason, Error, Result, SdkErrorKind};
 pub use expr::Condition;
 pub use model::{Item, Key, Model};
-pub use spec::{IndexSpec, KeyAttribute, TableSpec, create_table, delete_table, table_exists, wait_until_active};
+pub use spec::{
+    IndexSpec, KeyAttribute, TableSpec, create_table, delete_table, table_exists, wait_until_active,
+};
 pub use table::{Page, PutMode, Query, SortCondition, Table, TransactWrite};
 pub use validation::{FieldError, ValidationErrors};
 

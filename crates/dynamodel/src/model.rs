@@ -24,12 +24,18 @@ pub struct Key {
 impl Key {
     /// A key with a partition and a sort value.
     pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
-        Self { pk: pk.into(), sk: Some(sk.into()) }
+        Self {
+            pk: pk.into(),
+            sk: Some(sk.into()),
+        }
     }
 
     /// A key with only a partition value.
     pub fn partition(pk: impl Into<String>) -> Self {
-        Self { pk: pk.into(), sk: None }
+        Self {
+            pk: pk.into(),
+            sk: None,
+        }
     }
 }
 

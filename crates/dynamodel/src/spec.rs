@@ -5,8 +5,9 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, LocalSecondaryIndex,
-    Projection, ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+    LocalSecondaryIndex, Projection, ProjectionType, ScalarAttributeType, TableStatus,
+    TimeToLiveSpecification,
 };
 use serde::{Deserialize, Serialize};
 
@@ -25,7 +26,10 @@ pub struct KeyAttribute {
 impl KeyAttribute {
     /// A string key attribute.
     pub fn string(name: &str) -> Self {
-        Self { name: name.to_owned(), kind: "S".to_owned() }
+        Self {
+            name: name.to_owned(),
+            kind: "S".to_owned(),
+        }
     }
 
     fn scalar_type(&self) -> ScalarAttributeType {
@@ -107,7 +111,9 @@ fn element(name: &str, kind: KeyType) -> KeySchemaElement {
 }
 
 fn projection(spec: &IndexSpec) -> Projection {
-    Projection::builder().projection_type(ProjectionType::from(spec.projection.as_str())).build()
+    Projection::builder()
+        .projection_type(ProjectionType::from(spec.projection.as_str()))
+        .build()
 }
 
 /// Creates the table, waits until it is active and enables TTL when the spec has it.
@@ -130,7 +136,10 @@ pub async fn create_table(client: &Client, name: &str, spec: &TableSpec) -> Resu
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::from(spec.billing_mode.as_str()))
-        .set_key_schema(Some(key_schema(&spec.partition_key, spec.sort_key.as_ref())));
+        .set_key_schema(Some(key_schema(
+            &spec.partition_key,
+            spec.sort_key.as_ref(),
+        )));
     for a in attributes {
         req = req.attribute_definitions(
             AttributeDefinition::builder()
@@ -215,7 +224,10 @@ pub async fn table_exists(client: &Client, name: &str) -> Result<bool> {
         Err(e) => {
             let err = Error::sdk("DescribeTable", e);
             match &err {
-                Error::Sdk { kind: crate::SdkErrorKind::ResourceNotFound, .. } => Ok(false),
+                Error::Sdk {
+                    kind: crate::SdkErrorKind::ResourceNotFound,
+                    ..
+                } => Ok(false),
                 _ => Err(err),
             }
         }

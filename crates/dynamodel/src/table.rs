@@ -5,8 +5,8 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, ConsumedCapacity, Delete, Put, ReturnConsumedCapacity, ReturnValue,
-    TransactWriteItem,
+    AttributeValue, ConditionCheck, ConsumedCapacity, Delete, Put, ReturnConsumedCapacity,
+    ReturnValue, TransactWriteItem,
 };
 use time::OffsetDateTime;
 use tracing::Instrument;
@@ -99,7 +99,10 @@ impl Query {
 
     /// Items of one partition of a secondary index.
     pub fn index(name: impl Into<String>, partition: impl ToAttr) -> Self {
-        Self { index: Some(name.into()), ..Self::table(partition) }
+        Self {
+            index: Some(name.into()),
+            ..Self::table(partition)
+        }
     }
 
     /// A condition on the sort key.
@@ -162,7 +165,11 @@ macro_rules! span {
 impl Table {
     /// A table called `name`, defined by `spec`.
     pub fn new(client: Client, name: impl Into<Arc<str>>, spec: TableSpec) -> Self {
-        Self { client, name: name.into(), spec: Arc::new(spec) }
+        Self {
+            client,
+            name: name.into(),
+            spec: Arc::new(spec),
+        }
     }
 
     /// The SDK client.
@@ -198,7 +205,10 @@ impl Table {
     }
 
     fn insert_key(&self, item: &mut Item, key: &Key) {
-        item.insert(self.spec.partition_key.name.clone(), AttributeValue::S(key.pk.clone()));
+        item.insert(
+            self.spec.partition_key.name.clone(),
+            AttributeValue::S(key.pk.clone()),
+        );
         if let (Some(sk_attr), Some(sk)) = (&self.spec.sort_key, &key.sk) {
             item.insert(sk_attr.name.clone(), AttributeValue::S(sk.clone()));
         }
@@ -243,7 +253,11 @@ impl Table {
 
     /// Applies transforms, validation, version and timestamps, and returns the item and the condition
     /// the put needs. The model keeps its new version and timestamps.
-    fn prepare_put<M: Model>(&self, model: &mut M, mode: PutMode) -> Result<(Item, Option<Condition>, u64)> {
+    fn prepare_put<M: Model>(
+        &self,
+        model: &mut M,
+        mode: PutMode,
+    ) -> Result<(Item, Option<Condition>, u64)> {
         model.before_save();
         model.validate().map_err(Error::Validation)?;
         let previous = model.version();
@@ -327,11 +341,21 @@ impl Table {
                 }
                 let source = Box::new(err);
                 Err(if creating {
-                    Error::AlreadyExists { entity: M::ENTITY, source }
+                    Error::AlreadyExists {
+                        entity: M::ENTITY,
+                        source,
+                    }
                 } else if versioned_replace {
-                    Error::VersionMismatch { entity: M::ENTITY, expected: previous, source }
+                    Error::VersionMismatch {
+                        entity: M::ENTITY,
+                        expected: previous,
+                        source,
+                    }
                 } else {
-                    Error::ConditionFailed { operation: "PutItem", source }
+                    Error::ConditionFailed {
+                        operation: "PutItem",
+                        source,
+                    }
                 })
             }
         }
@@ -341,7 +365,11 @@ impl Table {
     ///
     /// With `expected_version`, the delete happens only at that version ([`Error::VersionMismatch`]
     /// otherwise, also when the item is gone).
-    pub async fn delete<M: Model>(&self, key: &Key, expected_version: Option<u64>) -> Result<Option<M>> {
+    pub async fn delete<M: Model>(
+        &self,
+        key: &Key,
+        expected_version: Option<u64>,
+    ) -> Result<Option<M>> {
         let condition = match (expected_version, M::VERSION_ATTRIBUTE) {
             (Some(v), Some(version)) => Some(attr(version).eq(v)),
             (Some(_), None) => Some(self.pk_path().exists()),
@@ -372,7 +400,11 @@ impl Table {
                 let err = Error::sdk("DeleteItem", e);
                 match expected_version {
                     Some(expected) if err.is_conditional_check_failed() => {
-                        Err(Error::VersionMismatch { entity: M::ENTITY, expected, source: Box::new(err) })
+                        Err(Error::VersionMismatch {
+                            entity: M::ENTITY,
+                            expected,
+                            source: Box::new(err),
+                        })
                     }
                     _ => Err(err),
                 }
@@ -389,7 +421,10 @@ impl Table {
                     .spec
                     .index(name)
                     .ok_or_else(|| Error::UnknownIndex(name.clone()))?;
-                (ix.partition_key.name.as_str(), ix.sort_key.as_ref().map(|k| k.name.as_str()))
+                (
+                    ix.partition_key.name.as_str(),
+                    ix.sort_key.as_ref().map(|k| k.name.as_str()),
+                )
             }
             None => (
                 self.spec.partition_key.name.as_str(),
@@ -429,7 +464,11 @@ impl Table {
             let want = limit + 1 - raw.len();
             // A filter drops items after they are read: read more per call so a selective filter
             // does not cost one round trip per item.
-            let read_limit = if filter.is_some() { want.max(100) } else { want };
+            let read_limit = if filter.is_some() {
+                want.max(100)
+            } else {
+                want
+            };
             let span = span!("Query", self.name);
             let out = self
                 .client
@@ -470,13 +509,20 @@ impl Table {
                 Some(key) => start = Some(key),
             }
         }
-        let items = raw.into_iter().map(Self::from_item).collect::<Result<Vec<M>>>()?;
+        let items = raw
+            .into_iter()
+            .map(Self::from_item)
+            .collect::<Result<Vec<M>>>()?;
         Ok(Page { items, next })
     }
 
     /// Starts a transaction.
     pub fn transact(&self) -> TransactWrite<'_> {
-        TransactWrite { table: self, items: Vec::new(), token: None }
+        TransactWrite {
+            table: self,
+            items: Vec::new(),
+            token: None,
+        }
     }
 }
 
@@ -492,7 +538,8 @@ impl TransactWrite<'_> {
             .set_expression_attribute_values(ph.take_values())
             .build()
             .expect("table and item are set");
-        self.items.push(TransactWriteItem::builder().put(put).build());
+        self.items
+            .push(TransactWriteItem::builder().put(put).build());
         self
     }
 
@@ -524,7 +571,8 @@ impl TransactWrite<'_> {
             .set_expression_attribute_values(ph.take_values())
             .build()
             .expect("table and key are set");
-        self.items.push(TransactWriteItem::builder().delete(delete).build());
+        self.items
+            .push(TransactWriteItem::builder().delete(delete).build());
         self
     }
 
@@ -549,7 +597,8 @@ impl TransactWrite<'_> {
             .set_expression_attribute_values(ph.take_values())
             .build()
             .expect("table, key and condition are set");
-        self.items.push(TransactWriteItem::builder().condition_check(check).build());
+        self.items
+            .push(TransactWriteItem::builder().condition_check(check).build());
         self
     }
 
@@ -594,7 +643,9 @@ impl TransactWrite<'_> {
                 Ok(())
             }
             Err(e) => {
-                if let Some(TransactWriteItemsError::TransactionCanceledException(cancel)) = e.as_service_error() {
+                if let Some(TransactWriteItemsError::TransactionCanceledException(cancel)) =
+                    e.as_service_error()
+                {
                     let reasons = cancel
                         .cancellation_reasons()
                         .iter()
@@ -605,7 +656,10 @@ impl TransactWrite<'_> {
                             message: r.message().map(str::to_owned),
                         })
                         .collect();
-                    return Err(Error::TransactionCanceled { reasons, source: Box::new(e) });
+                    return Err(Error::TransactionCanceled {
+                        reasons,
+                        source: Box::new(e),
+                    });
                 }
                 Err(Error::sdk("TransactWriteItems", e))
             }

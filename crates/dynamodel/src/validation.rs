@@ -33,7 +33,10 @@ impl ValidationErrors {
 
     /// Adds an error.
     pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.into(), message: message.into() });
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
     }
 
     /// True when nothing was broken.

@@ -19,8 +19,17 @@ pub enum AllowedOrigins {
 impl AllowedOrigins {
     /// Parses `*` or a comma-separated list.
     pub fn parse(text: &str) -> Self {
-        let list: Vec<String> = text.split(',').map(str::trim).filter(|o| !o.is_empty()).map(String::from).collect();
-        if list.is_empty() || list.iter().any(|o| o == "*") { Self::Any } else { Self::List(list) }
+        let list: Vec<String> = text
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(String::from)
+            .collect();
+        if list.is_empty() || list.iter().any(|o| o == "*") {
+            Self::Any
+        } else {
+            Self::List(list)
+        }
     }
 }
 
@@ -43,10 +52,16 @@ pub struct MissingSetting(&'static str);
 impl Config {
     /// Reads the environment.
     pub fn from_env() -> Result<Self, MissingSetting> {
-        let var = |name| std::env::var(name).ok().filter(|v: &String| !v.trim().is_empty());
+        let var = |name| {
+            std::env::var(name)
+                .ok()
+                .filter(|v: &String| !v.trim().is_empty())
+        };
         Ok(Self {
             table_name: var("TABLE_NAME").ok_or(MissingSetting("TABLE_NAME"))?,
-            allowed_origins: AllowedOrigins::parse(&var("ALLOWED_ORIGINS").unwrap_or_else(|| "*".into())),
+            allowed_origins: AllowedOrigins::parse(
+                &var("ALLOWED_ORIGINS").unwrap_or_else(|| "*".into()),
+            ),
             dynamodb_endpoint: var("DYNAMODB_ENDPOINT"),
         })
     }

@@ -6,7 +6,12 @@ use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{Map, Value, json};
 
 /// An HTTP API request event: `path` may carry a query string (`/people?limit=5`).
-pub fn request(method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> ApiGatewayV2httpRequest {
+pub fn request(
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> ApiGatewayV2httpRequest {
     let (raw_path, raw_query) = path.split_once('?').unwrap_or((path, ""));
     let mut header_map = Map::new();
     header_map.insert("host".into(), json!("api.example.com"));

@@ -104,12 +104,18 @@ struct Reply {
 
 impl Reply {
     fn empty(status: StatusCode) -> Self {
-        Self { status, headers: HeaderMap::new(), body: None }
+        Self {
+            status,
+            headers: HeaderMap::new(),
+            body: None,
+        }
     }
 
     fn json(status: StatusCode, body: &impl Serialize) -> Self {
         let mut reply = Self::empty(status);
-        reply.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
+        reply
+            .headers
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
         reply.body = Some(serde_json::to_string(body).expect("response bodies serialise"));
         reply
     }
@@ -138,10 +144,20 @@ impl ApiError {
     /// The one mapping from errors to statuses and problem documents.
     fn into_reply(self, request_id: &str) -> Reply {
         let mut headers = HeaderMap::new();
-        let (status, kind, title, detail, errors): (StatusCode, &str, &str, String, Option<ValidationErrors>) = match self {
-            ApiError::RouteNotFound => {
-                (StatusCode::NOT_FOUND, "about:blank", "Not Found", "No route matches this path.".into(), None)
-            }
+        let (status, kind, title, detail, errors): (
+            StatusCode,
+            &str,
+            &str,
+            String,
+            Option<ValidationErrors>,
+        ) = match self {
+            ApiError::RouteNotFound => (
+                StatusCode::NOT_FOUND,
+                "about:blank",
+                "Not Found",
+                "No route matches this path.".into(),
+                None,
+            ),
             ApiError::MethodNotAllowed { allow } => {
                 headers.insert(header::ALLOW, HeaderValue::from_static(allow));
                 (
@@ -192,7 +208,10 @@ impl ApiError {
                 "/problems/validation",
                 "Invalid Request",
                 "The cursor is not one this listing returned.".into(),
-                Some(ValidationErrors::single("cursor", "must be a next_cursor returned by this listing")),
+                Some(ValidationErrors::single(
+                    "cursor",
+                    "must be a next_cursor returned by this listing",
+                )),
             ),
             ApiError::Service(ServiceError::NotFound) => (
                 StatusCode::NOT_FOUND,
@@ -206,7 +225,10 @@ impl ApiError {
                 "/problems/email-taken",
                 "Email Already In Use",
                 "Another person already has this email.".into(),
-                Some(ValidationErrors::single("email", "must be unique across people")),
+                Some(ValidationErrors::single(
+                    "email",
+                    "must be unique across people",
+                )),
             ),
             ApiError::Service(ServiceError::Conflict) => (
                 StatusCode::CONFLICT,
@@ -222,7 +244,9 @@ impl ApiError {
                 "The stored person does not match If-Match / If-None-Match.".into(),
                 None,
             ),
-            ApiError::Service(ServiceError::Store(ref e)) if e.is_throttled() || e.is_unavailable() => {
+            ApiError::Service(ServiceError::Store(ref e))
+                if e.is_throttled() || e.is_unavailable() =>
+            {
                 tracing::warn!(request_id, error = %error_chain(e), "storage unavailable");
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
                 (
@@ -239,7 +263,9 @@ impl ApiError {
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "about:blank",
                     "Internal Server Error",
-                    format!("An unexpected error occurred. Quote request id {request_id} when reporting it."),
+                    format!(
+                        "An unexpected error occurred. Quote request id {request_id} when reporting it."
+                    ),
                     None,
                 )
             }
@@ -254,7 +280,11 @@ impl ApiError {
         }
         body.insert("request_id".into(), json!(request_id));
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        Reply { status, headers, body: Some(Value::Object(body).to_string()) }
+        Reply {
+            status,
+            headers,
+            body: Some(Value::Object(body).to_string()),
+        }
     }
 }
 
@@ -281,7 +311,11 @@ pub struct Edge {
 impl Edge {
     /// An edge serving `function`'s routes.
     pub fn new(service: PeopleService, origins: AllowedOrigins, function: Function) -> Self {
-        Self { service, origins, function }
+        Self {
+            service,
+            origins,
+            function,
+        }
     }
 
     /// Handles one invocation. Never fails: every error is a response.
@@ -291,7 +325,11 @@ impl Edge {
     ) -> Result<ApiGatewayV2httpResponse, lambda_runtime::Error> {
         let started = Instant::now();
         let (request, context) = event.into_parts();
-        let request_id = request.request_context.request_id.clone().unwrap_or(context.request_id);
+        let request_id = request
+            .request_context
+            .request_id
+            .clone()
+            .unwrap_or(context.request_id);
         let method = request.request_context.http.method.clone();
         let path = request.raw_path.as_deref().unwrap_or("/");
         let (template, id, outcome) = self.dispatch(&request, &method, path).await;
@@ -299,7 +337,9 @@ impl Edge {
         if method == Method::HEAD {
             reply.body = None;
         }
-        reply.headers.insert(X_REQUEST_ID, header_value(&request_id));
+        reply
+            .headers
+            .insert(X_REQUEST_ID, header_value(&request_id));
         self.cors(&request.headers, &mut reply.headers);
 
         tracing::info!(
@@ -345,7 +385,10 @@ impl Edge {
         method: &Method,
         path: &str,
     ) -> (&'static str, Option<PersonId>, Result<Reply, ApiError>) {
-        let trimmed = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+        let trimmed = path
+            .strip_suffix('/')
+            .filter(|p| !p.is_empty())
+            .unwrap_or(path);
         let mut segments = trimmed.strip_prefix('/').unwrap_or(trimmed).split('/');
         let (template, id_text) = match (segments.next(), segments.next(), segments.next()) {
             (Some("people"), None, None) => ("/people", None),
@@ -357,7 +400,13 @@ impl Edge {
             (false, &Method::GET | &Method::HEAD) => Action::List,
             (false, &Method::POST) => Action::Create,
             (false, _) => {
-                return (template, None, Err(ApiError::MethodNotAllowed { allow: "GET, HEAD, POST, OPTIONS" }));
+                return (
+                    template,
+                    None,
+                    Err(ApiError::MethodNotAllowed {
+                        allow: "GET, HEAD, POST, OPTIONS",
+                    }),
+                );
             }
             (true, &Method::GET | &Method::HEAD) => Action::Read,
             (true, &Method::PUT) => Action::Replace,
@@ -366,7 +415,9 @@ impl Edge {
                 return (
                     template,
                     None,
-                    Err(ApiError::MethodNotAllowed { allow: "GET, HEAD, PUT, DELETE, OPTIONS" }),
+                    Err(ApiError::MethodNotAllowed {
+                        allow: "GET, HEAD, PUT, DELETE, OPTIONS",
+                    }),
                 );
             }
         };
@@ -392,15 +443,25 @@ impl Edge {
     }
 
     fn preflight(&self, item: bool) -> Reply {
-        let methods = if item { "GET, HEAD, PUT, DELETE, OPTIONS" } else { "GET, HEAD, POST, OPTIONS" };
+        let methods = if item {
+            "GET, HEAD, PUT, DELETE, OPTIONS"
+        } else {
+            "GET, HEAD, POST, OPTIONS"
+        };
         Reply::empty(StatusCode::NO_CONTENT)
             .header(header::ALLOW, HeaderValue::from_static(methods))
-            .header(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static(methods))
+            .header(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static(methods),
+            )
             .header(
                 header::ACCESS_CONTROL_ALLOW_HEADERS,
                 HeaderValue::from_static("content-type, if-match, if-none-match, authorization"),
             )
-            .header(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"))
+            .header(
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("600"),
+            )
     }
 
     async fn list(&self, request: &ApiGatewayV2httpRequest) -> Result<Reply, ApiError> {
@@ -411,43 +472,69 @@ impl Edge {
             items: &'a [Person],
             next_cursor: Option<&'a Cursor>,
         }
-        Ok(Reply::json(StatusCode::OK, &PageBody { items: &page.items, next_cursor: page.next.as_ref() }))
+        Ok(Reply::json(
+            StatusCode::OK,
+            &PageBody {
+                items: &page.items,
+                next_cursor: page.next.as_ref(),
+            },
+        ))
     }
 
     async fn create(&self, request: &ApiGatewayV2httpRequest) -> Result<Reply, ApiError> {
         let input = parse_person(request)?;
         let person = self.service.create(input).await?;
-        Ok(Reply::person(StatusCode::CREATED, &person)
-            .header(header::LOCATION, header_value(&format!("/people/{}", person.id))))
+        Ok(Reply::person(StatusCode::CREATED, &person).header(
+            header::LOCATION,
+            header_value(&format!("/people/{}", person.id)),
+        ))
     }
 
-    async fn read(&self, request: &ApiGatewayV2httpRequest, id: PersonId) -> Result<Reply, ApiError> {
+    async fn read(
+        &self,
+        request: &ApiGatewayV2httpRequest,
+        id: PersonId,
+    ) -> Result<Reply, ApiError> {
         let person = self.service.get(&id).await?;
         let current = etag(person.version);
         let not_modified = request
             .headers
             .get(header::IF_NONE_MATCH)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.trim() == "*" || v.split(',').any(|t| t.trim().trim_start_matches("W/") == current));
+            .is_some_and(|v| {
+                v.trim() == "*"
+                    || v.split(',')
+                        .any(|t| t.trim().trim_start_matches("W/") == current)
+            });
         if not_modified {
             return Ok(Reply::empty(StatusCode::NOT_MODIFIED).header(header::ETAG, current));
         }
         Ok(Reply::person(StatusCode::OK, &person))
     }
 
-    async fn replace(&self, request: &ApiGatewayV2httpRequest, id: PersonId) -> Result<Reply, ApiError> {
+    async fn replace(
+        &self,
+        request: &ApiGatewayV2httpRequest,
+        id: PersonId,
+    ) -> Result<Reply, ApiError> {
         let precondition = parse_precondition(&request.headers)?;
         let input = parse_person(request)?;
         let (person, created) = self.service.replace(id, input, &precondition).await?;
         Ok(if created {
-            Reply::person(StatusCode::CREATED, &person)
-                .header(header::LOCATION, header_value(&format!("/people/{}", person.id)))
+            Reply::person(StatusCode::CREATED, &person).header(
+                header::LOCATION,
+                header_value(&format!("/people/{}", person.id)),
+            )
         } else {
             Reply::person(StatusCode::OK, &person)
         })
     }
 
-    async fn delete(&self, request: &ApiGatewayV2httpRequest, id: PersonId) -> Result<Reply, ApiError> {
+    async fn delete(
+        &self,
+        request: &ApiGatewayV2httpRequest,
+        id: PersonId,
+    ) -> Result<Reply, ApiError> {
         let precondition = parse_precondition(&request.headers)?;
         self.service.delete(id, &precondition).await?;
         Ok(Reply::empty(StatusCode::NO_CONTENT))
@@ -466,7 +553,13 @@ fn parse_precondition(headers: &HeaderMap) -> Result<Precondition, ApiError> {
             // Weak tags never match under the strong comparison If-Match requires.
             let versions = value
                 .split(',')
-                .filter_map(|t| t.trim().strip_prefix("\"v")?.strip_suffix('"')?.parse().ok())
+                .filter_map(|t| {
+                    t.trim()
+                        .strip_prefix("\"v")?
+                        .strip_suffix('"')?
+                        .parse()
+                        .ok()
+                })
                 .collect();
             Ok(Precondition::IfMatch(Some(versions)))
         }
@@ -495,12 +588,17 @@ fn body_bytes(request: &ApiGatewayV2httpRequest) -> Result<Vec<u8>, ApiError> {
     if bytes.len() > MAX_BODY_BYTES {
         return Err(ApiError::PayloadTooLarge);
     }
-    let content_type = request.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let content_type = request
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     let mut parts = content_type.split(';');
     let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
     let utf8 = parts.all(|p| {
         let (k, v) = p.split_once('=').unwrap_or((p, ""));
-        !k.trim().eq_ignore_ascii_case("charset") || v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+        !k.trim().eq_ignore_ascii_case("charset")
+            || v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
     });
     let json = media == JSON || (media.starts_with("application/") && media.ends_with("+json"));
     if !json || !utf8 {
@@ -513,9 +611,13 @@ fn body_bytes(request: &ApiGatewayV2httpRequest) -> Result<Vec<u8>, ApiError> {
 /// types. The model's rules (lengths, email, phone, tags) are checked by the service.
 fn parse_person(request: &ApiGatewayV2httpRequest) -> Result<PersonInput, ApiError> {
     let bytes = body_bytes(request)?;
-    let value: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    let value: Value =
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
     let Value::Object(mut fields) = value else {
-        return Err(ApiError::Invalid(ValidationErrors::single("body", "must be a JSON object")));
+        return Err(ApiError::Invalid(ValidationErrors::single(
+            "body",
+            "must be a JSON object",
+        )));
     };
     let mut errors = ValidationErrors::new();
     let mut names: Vec<&String> = fields.keys().collect();
@@ -524,7 +626,10 @@ fn parse_person(request: &ApiGatewayV2httpRequest) -> Result<PersonInput, ApiErr
         if SERVER_FIELDS.contains(&name.as_str()) {
             errors.push(name.as_str(), "is set by the server and cannot be written");
         } else if !CLIENT_FIELDS.contains(&name.as_str()) {
-            errors.push(name.as_str(), "is not a known field (expected name, email, phone, tags)");
+            errors.push(
+                name.as_str(),
+                "is not a known field (expected name, email, phone, tags)",
+            );
         }
     }
     let mut required = |field: &str, errors: &mut ValidationErrors| match fields.remove(field) {
@@ -566,11 +671,19 @@ fn parse_person(request: &ApiGatewayV2httpRequest) -> Result<PersonInput, ApiErr
         }
     };
     errors.into_result().map_err(ApiError::Invalid)?;
-    Ok(PersonInput { name, email, phone, tags })
+    Ok(PersonInput {
+        name,
+        email,
+        phone,
+        tags,
+    })
 }
 
 fn parse_list_query(raw: &str) -> Result<ListQuery, ApiError> {
-    let mut query = ListQuery { limit: DEFAULT_LIMIT, ..ListQuery::default() };
+    let mut query = ListQuery {
+        limit: DEFAULT_LIMIT,
+        ..ListQuery::default()
+    };
     let mut errors = ValidationErrors::new();
     let mut seen: Vec<String> = Vec::new();
     for (key, value) in form_urlencoded::parse(raw.as_bytes()) {
@@ -612,7 +725,10 @@ fn parse_list_query(raw: &str) -> Result<ListQuery, ApiError> {
                     query.email = Some(email);
                 }
             }
-            other => errors.push(other, "is not a known parameter (expected limit, cursor, tag, name_prefix, email)"),
+            other => errors.push(
+                other,
+                "is not a known parameter (expected limit, cursor, tag, name_prefix, email)",
+            ),
         }
     }
     errors.into_result().map_err(ApiError::Invalid)?;
@@ -631,7 +747,14 @@ mod tests {
         assert_eq!(q.name_prefix.as_deref(), Some("Ad"));
         assert_eq!(q.email.as_deref(), Some("a@b.io"));
         assert_eq!(parse_list_query("").unwrap().limit, DEFAULT_LIMIT);
-        for bad in ["limit=0", "limit=101", "limit=x", "colour=red", "limit=1&limit=2", "cursor=%25%25"] {
+        for bad in [
+            "limit=0",
+            "limit=101",
+            "limit=x",
+            "colour=red",
+            "limit=1&limit=2",
+            "cursor=%25%25",
+        ] {
             assert!(parse_list_query(bad).is_err(), "{bad}");
         }
     }
@@ -639,13 +762,22 @@ mod tests {
     #[test]
     fn preconditions_parse_strictly() {
         let mut h = HeaderMap::new();
-        h.insert(header::IF_MATCH, HeaderValue::from_static("\"v3\", W/\"v4\", \"junk\""));
-        assert_eq!(parse_precondition(&h).unwrap(), Precondition::IfMatch(Some(vec![3])));
+        h.insert(
+            header::IF_MATCH,
+            HeaderValue::from_static("\"v3\", W/\"v4\", \"junk\""),
+        );
+        assert_eq!(
+            parse_precondition(&h).unwrap(),
+            Precondition::IfMatch(Some(vec![3]))
+        );
         h.insert(header::IF_MATCH, HeaderValue::from_static("*"));
         assert_eq!(parse_precondition(&h).unwrap(), Precondition::IfMatch(None));
         h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("*"));
         assert!(parse_precondition(&h).is_err());
         h.remove(header::IF_MATCH);
-        assert_eq!(parse_precondition(&h).unwrap(), Precondition::IfNoneMatchAny);
+        assert_eq!(
+            parse_precondition(&h).unwrap(),
+            Precondition::IfNoneMatchAny
+        );
     }
 }

@@ -61,7 +61,9 @@ impl FromStr for PersonId {
         if s.len() != ulid::ULID_LEN {
             return Err(MalformedId);
         }
-        ulid::Ulid::from_string(s).map(Self).map_err(|_| MalformedId)
+        ulid::Ulid::from_string(s)
+            .map(Self)
+            .map_err(|_| MalformedId)
     }
 }
 
@@ -101,7 +103,10 @@ pub struct Person {
     #[serde(default)]
     pub phone: Option<String>,
     /// Up to 20 distinct lowercase tags of 1–32 characters.
-    #[garde(length(max = 20), inner(length(chars, min = 1, max = 32), custom(tag_rule)))]
+    #[garde(
+        length(max = 20),
+        inner(length(chars, min = 1, max = 32), custom(tag_rule))
+    )]
     #[serde(default)]
     pub tags: Vec<String>,
     /// When the person was created.
@@ -133,10 +138,15 @@ fn phone_rule(phone: &Option<String>, _: &()) -> garde::Result {
 }
 
 fn tag_rule(tag: &str, _: &()) -> garde::Result {
-    if tag.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')) {
+    if tag
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+    {
         Ok(())
     } else {
-        Err(garde::Error::new("may contain only letters, digits, '-', '_', '.' and ':'"))
+        Err(garde::Error::new(
+            "may contain only letters, digits, '-', '_', '.' and ':'",
+        ))
     }
 }
 
@@ -187,7 +197,11 @@ impl Model for Person {
             self.name = trimmed.to_owned();
         }
         self.email = normalise_email(&self.email);
-        self.phone = self.phone.as_deref().map(normalise_phone).filter(|p| !p.is_empty());
+        self.phone = self
+            .phone
+            .as_deref()
+            .map(normalise_phone)
+            .filter(|p| !p.is_empty());
         // Deduplicate in input order, so `tags[i]` in an error names the tag the client sent at i.
         let mut seen = std::collections::HashSet::with_capacity(self.tags.len());
         self.tags = std::mem::take(&mut self.tags)

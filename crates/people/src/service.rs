@@ -5,7 +5,9 @@ use dynamodel::expr::{ToAttr, attr};
 use dynamodel::{Condition, Cursor, Model, Query, SortCondition, Table, ValidationErrors};
 use time::OffsetDateTime;
 
-use crate::model::{EmailClaim, LIST_INDEX, LIST_PARTITION, NAME_SEARCH_ATTRIBUTE, Person, PersonId};
+use crate::model::{
+    EmailClaim, LIST_INDEX, LIST_PARTITION, NAME_SEARCH_ATTRIBUTE, Person, PersonId,
+};
 
 /// How often a write without a precondition is retried when another write got in between its read
 /// and its write.
@@ -128,7 +130,12 @@ impl PeopleService {
         &self.table
     }
 
-    fn build(id: PersonId, input: PersonInput, created_at: OffsetDateTime, version: u64) -> Result<Person, ServiceError> {
+    fn build(
+        id: PersonId,
+        input: PersonInput,
+        created_at: OffsetDateTime,
+        version: u64,
+    ) -> Result<Person, ServiceError> {
         let mut person = Person {
             id,
             name: input.name,
@@ -152,8 +159,17 @@ impl PeopleService {
     }
 
     async fn insert(&self, mut person: Person) -> Result<Person, ServiceError> {
-        let mut claim = EmailClaim { email: person.email.clone(), person_id: person.id };
-        let result = self.table.transact().create(&mut person)?.create(&mut claim)?.send().await;
+        let mut claim = EmailClaim {
+            email: person.email.clone(),
+            person_id: person.id,
+        };
+        let result = self
+            .table
+            .transact()
+            .create(&mut person)?
+            .create(&mut claim)?
+            .send()
+            .await;
         match result {
             Ok(()) => Ok(person),
             Err(e) if e.failed_conditions() == [TX_PERSON] => Err(ServiceError::Conflict),
@@ -164,7 +180,10 @@ impl PeopleService {
 
     /// Reads a person (strongly consistent).
     pub async fn get(&self, id: &PersonId) -> Result<Person, ServiceError> {
-        self.table.get_consistent::<Person>(&id.key()).await?.ok_or(ServiceError::NotFound)
+        self.table
+            .get_consistent::<Person>(&id.key())
+            .await?
+            .ok_or(ServiceError::NotFound)
     }
 
     /// Replaces a person, or creates one with this id. Returns the stored person and whether it was
@@ -188,12 +207,22 @@ impl PeopleService {
                     other => return other.map(|p| (p, true)),
                 }
             };
-            let mut person = Person { created_at: current.created_at, version: current.version, ..draft.clone() };
+            let mut person = Person {
+                created_at: current.created_at,
+                version: current.version,
+                ..draft.clone()
+            };
             let mut tx = self.table.transact().replace(&mut person)?;
             if person.email != current.email {
-                let mut claim = EmailClaim { email: person.email.clone(), person_id: id };
+                let mut claim = EmailClaim {
+                    email: person.email.clone(),
+                    person_id: id,
+                };
                 tx = tx
-                    .delete(&EmailClaim::key_for(&current.email), Some(attr("person_id").eq(id.to_string())))
+                    .delete(
+                        &EmailClaim::key_for(&current.email),
+                        Some(attr("person_id").eq(id.to_string())),
+                    )
                     .create(&mut claim)?;
             }
             match tx.send().await {
@@ -212,7 +241,11 @@ impl PeopleService {
     }
 
     /// Deletes a person and releases their email.
-    pub async fn delete(&self, id: PersonId, precondition: &Precondition) -> Result<(), ServiceError> {
+    pub async fn delete(
+        &self,
+        id: PersonId,
+        precondition: &Precondition,
+    ) -> Result<(), ServiceError> {
         for _ in 0..WRITE_ATTEMPTS {
             let Some(current) = self.table.get_consistent::<Person>(&id.key()).await? else {
                 return Err(ServiceError::NotFound);
@@ -224,7 +257,10 @@ impl PeopleService {
                 .table
                 .transact()
                 .delete_versioned::<Person>(&id.key(), current.version)
-                .delete(&EmailClaim::key_for(&current.email), Some(attr("person_id").eq(id.to_string())))
+                .delete(
+                    &EmailClaim::key_for(&current.email),
+                    Some(attr("person_id").eq(id.to_string())),
+                )
                 .send()
                 .await;
             match result {
@@ -246,11 +282,12 @@ impl PeopleService {
             return self.find_by_email(email, &query).await;
         }
         let filter = Condition::all(
-            query
-                .tag
-                .iter()
-                .map(|t| attr("tags").contains(t))
-                .chain(query.name_prefix.iter().map(|p| attr(NAME_SEARCH_ATTRIBUTE).begins_with(p.to_lowercase()))),
+            query.tag.iter().map(|t| attr("tags").contains(t)).chain(
+                query
+                    .name_prefix
+                    .iter()
+                    .map(|p| attr(NAME_SEARCH_ATTRIBUTE).begins_with(p.to_lowercase())),
+            ),
         );
         let page = self
             .table
@@ -262,11 +299,18 @@ impl PeopleService {
                     .after(query.cursor),
             )
             .await?;
-        Ok(PeoplePage { items: page.items, next: page.next })
+        Ok(PeoplePage {
+            items: page.items,
+            next: page.next,
+        })
     }
 
     /// The email claim names the one person who can match; the other filters apply to that person.
-    async fn find_by_email(&self, email: &str, query: &ListQuery) -> Result<PeoplePage, ServiceError> {
+    async fn find_by_email(
+        &self,
+        email: &str,
+        query: &ListQuery,
+    ) -> Result<PeoplePage, ServiceError> {
         if query.cursor.is_some() {
             // An email matches at most one person, so every cursor is past the end.
             return Err(ServiceError::InvalidCursor);
@@ -275,7 +319,11 @@ impl PeopleService {
         let claims = self
             .table
             .query::<EmailClaim>(
-                &Query::table(claim_key.pk).sort(SortCondition::Eq(claim_key.sk.unwrap_or_default().to_attr())).limit(1),
+                &Query::table(claim_key.pk)
+                    .sort(SortCondition::Eq(
+                        claim_key.sk.unwrap_or_default().to_attr(),
+                    ))
+                    .limit(1),
             )
             .await?;
         let mut items = Vec::new();
@@ -292,10 +340,9 @@ impl PeopleService {
                 .await?;
             items.extend(people.items.into_iter().filter(|p| {
                 query.tag.as_ref().is_none_or(|t| p.tags.contains(t))
-                    && query
-                        .name_prefix
-                        .as_ref()
-                        .is_none_or(|prefix| p.name.to_lowercase().starts_with(&prefix.to_lowercase()))
+                    && query.name_prefix.as_ref().is_none_or(|prefix| {
+                        p.name.to_lowercase().starts_with(&prefix.to_lowercase())
+                    })
             }));
         }
         Ok(PeoplePage { items, next: None })

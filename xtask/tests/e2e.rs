@@ -1,0 +1,200 @@
+//! End to end over real HTTP through the same path `make dev` uses: `xtask dev` starts DynamoDB Local,
+//! creates the table and runs `cargo lambda watch`, which builds and invokes the four functions.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+struct Dev {
+    child: Child,
+    base: String,
+    db_port: u16,
+}
+
+impl Dev {
+    fn start() -> Self {
+        let api_port = dynamodb_local::free_port();
+        let db_port = dynamodb_local::free_port();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .arg("dev")
+            .env("PORT", api_port.to_string())
+            .env("DYNAMODB_PORT", db_port.to_string())
+            .env("TABLE_NAME", "people-e2e")
+            .env_remove("PERSIST")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start xtask dev");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                println!("dev: {line}");
+                let _ = tx.send(line);
+            }
+        });
+        let url = format!("http://127.0.0.1:{api_port}/people");
+        loop {
+            match rx.recv_timeout(Duration::from_secs(120)) {
+                Ok(line) if line.contains(&url) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    let _ = child.kill();
+                    panic!("xtask dev did not print {url}: {e:?}");
+                }
+            }
+        }
+        Self {
+            child,
+            base: format!("http://127.0.0.1:{api_port}"),
+            db_port,
+        }
+    }
+
+    /// Ctrl-C: everything it started must stop.
+    fn interrupt(mut self) {
+        // SAFETY: kill has no memory-safety preconditions.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGINT);
+        }
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "xtask dev did not stop on SIGINT"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        assert!(status.success(), "xtask dev exited with {status}");
+        let db = std::net::TcpStream::connect(("127.0.0.1", self.db_port));
+        assert!(db.is_err(), "DynamoDB Local still listens after Ctrl-C");
+        let api = std::net::TcpStream::connect(self.base.trim_start_matches("http://"));
+        assert!(api.is_err(), "the API still listens after Ctrl-C");
+    }
+}
+
+impl Drop for Dev {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+        }
+    }
+}
+
+struct Reply {
+    status: u16,
+    headers: ureq::http::HeaderMap,
+    body: Value,
+}
+
+fn call(
+    agent: &ureq::Agent,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> Reply {
+    let mut request = ureq::http::Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = match body {
+        Some(body) => agent.run(
+            request
+                .header("content-type", "application/json")
+                .body(body.to_string())
+                .unwrap(),
+        ),
+        None => agent.run(request.body(()).unwrap()),
+    }
+    .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.into_body().read_to_string().unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap()
+    };
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+#[test]
+fn the_local_stack_serves_the_whole_api_and_stops_on_ctrl_c() {
+    let dev = Dev::start();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        // The first call to each function waits for `cargo lambda watch` to build it.
+        .timeout_global(Some(Duration::from_secs(300)))
+        .build()
+        .into();
+    let people = format!("{}/people", dev.base);
+
+    let created = call(
+        &agent,
+        "POST",
+        &people,
+        &[],
+        Some(json!({"name": "Ada", "email": "ada@example.com"})),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        created.headers["location"],
+        format!("/people/{id}").as_str()
+    );
+    let item = format!("{people}/{id}");
+
+    let read = call(&agent, "GET", &item, &[], None);
+    assert_eq!(read.status, 200);
+    assert_eq!(read.body["email"], "ada@example.com");
+    assert_eq!(read.headers["etag"], "\"v1\"");
+    assert!(read.headers.contains_key("x-request-id"));
+
+    let listed = call(&agent, "GET", &format!("{people}?limit=5"), &[], None);
+    assert_eq!(listed.status, 200);
+    assert_eq!(listed.body["items"][0]["id"], id.as_str());
+    assert_eq!(listed.body["next_cursor"], Value::Null);
+
+    let replaced = call(
+        &agent,
+        "PUT",
+        &item,
+        &[("if-match", "\"v1\"")],
+        Some(json!({"name": "Ada Lovelace", "email": "ada@example.com", "tags": ["math"]})),
+    );
+    assert_eq!(replaced.status, 200, "{}", replaced.body);
+    assert_eq!(replaced.body["version"], 2);
+    let stale = call(
+        &agent,
+        "PUT",
+        &item,
+        &[("if-match", "\"v1\"")],
+        Some(json!({"name": "X", "email": "x@example.com"})),
+    );
+    assert_eq!(stale.status, 412);
+    assert_eq!(stale.headers["content-type"], "application/problem+json");
+
+    let unknown = call(&agent, "GET", &format!("{}/nowhere", dev.base), &[], None);
+    assert_eq!(unknown.status, 404);
+    assert_eq!(unknown.headers["content-type"], "application/problem+json");
+    let wrong_method = call(&agent, "DELETE", &people, &[], None);
+    assert_eq!(wrong_method.status, 405);
+
+    let deleted = call(&agent, "DELETE", &item, &[], None);
+    assert_eq!(deleted.status, 204);
+    assert_eq!(call(&agent, "GET", &item, &[], None).status, 404);
+
+    dev.interrupt();
+}
