@@ -153,6 +153,11 @@ impl Path {
         self
     }
 
+    /// True when this path is `prefix` or lies inside it.
+    pub fn starts_with(&self, prefix: &Path) -> bool {
+        self.0.starts_with(&prefix.0)
+    }
+
     /// `size(path)`, to compare with a number.
     pub fn size(self) -> Operand {
         Operand::Size(self)

@@ -39,6 +39,9 @@ pub mod expr;
 mod model;
 mod spec;
 mod table;
+pub mod transform;
+mod typed;
+mod update;
 mod validation;
 
 pub use cursor::Cursor;
@@ -49,6 +52,10 @@ pub use spec::{
     IndexSpec, KeyAttribute, TableSpec, create_table, delete_table, table_exists, wait_until_active,
 };
 pub use table::{Page, PutMode, Query, SortCondition, Table, TransactWrite};
+pub use update::Update;
 pub use validation::{FieldError, ValidationErrors};
 
+pub use dynamodel_derive::{Document, Model};
 pub use garde;
+pub use time::OffsetDateTime;
+pub use typed::{Document, Patch, TypedPath, attribute_value};

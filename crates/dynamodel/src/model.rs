@@ -49,7 +49,9 @@ impl Key {
 /// - validation: [`Model::validate`], run after the transforms and before any write;
 /// - optimistic locking: [`Model::VERSION_ATTRIBUTE`] with [`Model::version`] / [`Model::set_version`];
 ///   every write is then conditional on the stored version;
-/// - timestamps: [`Model::TIMESTAMPS`] with [`Model::set_created_at`] / [`Model::set_updated_at`].
+/// - timestamps: [`Model::CREATED_AT_ATTRIBUTE`] / [`Model::UPDATED_AT_ATTRIBUTE`] with
+///   [`Model::set_created_at`] / [`Model::set_updated_at`];
+/// - expiry: [`Model::TTL_ATTRIBUTE`].
 pub trait Model: Serialize + DeserializeOwned + Send + Sync {
     /// The entity name, used in errors and traces.
     const ENTITY: &'static str;
@@ -57,8 +59,15 @@ pub trait Model: Serialize + DeserializeOwned + Send + Sync {
     /// The stored attribute holding the version, when the model is versioned.
     const VERSION_ATTRIBUTE: Option<&'static str> = None;
 
-    /// Whether the library maintains `created_at` / `updated_at`.
-    const TIMESTAMPS: bool = false;
+    /// The stored attribute holding the creation time, when the library maintains it.
+    const CREATED_AT_ATTRIBUTE: Option<&'static str> = None;
+
+    /// The stored attribute holding the last-update time, when the library maintains it.
+    const UPDATED_AT_ATTRIBUTE: Option<&'static str> = None;
+
+    /// The stored attribute holding the expiry time (epoch seconds), when items expire. Reads skip
+    /// items that have expired but that DynamoDB has not deleted yet.
+    const TTL_ATTRIBUTE: Option<&'static str> = None;
 
     /// This item's primary key.
     fn key(&self) -> Key;
@@ -94,4 +103,9 @@ pub trait Model: Serialize + DeserializeOwned + Send + Sync {
 
     /// Sets the last-update time.
     fn set_updated_at(&mut self, _at: OffsetDateTime) {}
+
+    /// How a timestamp is stored (RFC 3339 text by default, matching `time::serde::rfc3339`).
+    fn timestamp_attribute(at: OffsetDateTime) -> AttributeValue {
+        AttributeValue::S(at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default())
+    }
 }

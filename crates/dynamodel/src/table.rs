@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, ConsumedCapacity, Delete, Put, ReturnConsumedCapacity,
-    ReturnValue, TransactWriteItem,
+    ReturnValue, TransactWriteItem, Update as SdkUpdate,
 };
 use time::OffsetDateTime;
 use tracing::Instrument;
@@ -16,6 +16,7 @@ use crate::error::{CancellationReason, Error, Result};
 use crate::expr::{Condition, Placeholders, ToAttr, attr};
 use crate::model::{Item, Key, Model};
 use crate::spec::TableSpec;
+use crate::update::Update;
 
 /// Most items one query call reads before it hands back a cursor, whatever the filter.
 const MAX_PAGES_PER_CALL: usize = 10;
@@ -224,6 +225,102 @@ impl Table {
         attr(self.spec.partition_key.name.as_str())
     }
 
+    /// False for an item whose TTL attribute lies in the past (expired, not yet deleted by DynamoDB).
+    fn is_live<M: Model>(item: &Item) -> bool {
+        let Some(ttl) = M::TTL_ATTRIBUTE else { return true };
+        match item.get(ttl) {
+            Some(AttributeValue::N(n)) => n.parse::<i64>().map_or(true, |at| at > OffsetDateTime::now_utc().unix_timestamp()),
+            _ => true,
+        }
+    }
+
+    /// The filter that hides expired items from queries and scans.
+    fn live_filter<M: Model>() -> Option<Condition> {
+        M::TTL_ATTRIBUTE.map(|ttl| {
+            attr(ttl)
+                .not_exists()
+                .or(attr(ttl).gt(OffsetDateTime::now_utc().unix_timestamp()))
+        })
+    }
+
+    /// The full update for a model: the caller's actions, plus the new version and update time, and
+    /// the condition that the item exists (an update never creates a partial item) and, when
+    /// `expected_version` is given, that it is at that version.
+    fn prepare_update<M: Model>(
+        &self,
+        update: Update,
+        expected_version: Option<u64>,
+        condition: Option<Condition>,
+    ) -> (Update, Condition) {
+        let mut update = update;
+        if let Some(version) = M::VERSION_ATTRIBUTE {
+            update = update.increment(attr(version), 1u64);
+        }
+        if let Some(updated_at) = M::UPDATED_AT_ATTRIBUTE {
+            update = update.set(attr(updated_at), M::timestamp_attribute(OffsetDateTime::now_utc()));
+        }
+        let mut guard = self.pk_path().exists();
+        if let (Some(expected), Some(version)) = (expected_version, M::VERSION_ATTRIBUTE) {
+            guard = guard.and(attr(version).eq(expected));
+        }
+        if let Some(condition) = condition {
+            guard = guard.and(condition);
+        }
+        (update, guard)
+    }
+
+    /// Updates some attributes of a stored item and returns the whole item after the update.
+    ///
+    /// The version is incremented and the update time set; the update fails with
+    /// [`Error::VersionMismatch`] when `expected_version` is given and the stored version differs, and
+    /// with [`Error::ConditionFailed`] when the item does not exist or `condition` does not hold.
+    pub async fn update<M: Model>(
+        &self,
+        key: &Key,
+        update: Update,
+        expected_version: Option<u64>,
+        condition: Option<Condition>,
+    ) -> Result<M> {
+        let (update, guard) = self.prepare_update::<M>(update, expected_version, condition);
+        let mut ph = Placeholders::default();
+        let expression = update.render(&mut ph);
+        let guard = ph.render(&guard);
+        let span = span!("UpdateItem", self.name);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&*self.name)
+            .set_key(Some(self.key_item(key)))
+            .update_expression(expression)
+            .condition_expression(guard)
+            .set_expression_attribute_names(ph.take_names())
+            .set_expression_attribute_values(ph.take_values())
+            .return_values(ReturnValue::AllNew)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+            .instrument(span.clone())
+            .await;
+        match result {
+            Ok(out) => {
+                record_capacity(&span, out.consumed_capacity());
+                Self::from_item(out.attributes.unwrap_or_default())
+            }
+            Err(e) => {
+                let err = Error::sdk("UpdateItem", e);
+                if !err.is_conditional_check_failed() {
+                    return Err(err);
+                }
+                let source = Box::new(err);
+                Err(match expected_version {
+                    Some(expected) if M::VERSION_ATTRIBUTE.is_some() => {
+                        Error::VersionMismatch { entity: M::ENTITY, expected, source }
+                    }
+                    _ => Error::ConditionFailed { operation: "UpdateItem", source },
+                })
+            }
+        }
+    }
+
     /// Reads one item (eventually consistent).
     pub async fn get<M: Model>(&self, key: &Key) -> Result<Option<M>> {
         self.get_with(key, false).await
@@ -248,7 +345,7 @@ impl Table {
             .await
             .map_err(|e| Error::sdk("GetItem", e))?;
         record_capacity(&span, out.consumed_capacity());
-        out.item.map(Self::from_item).transpose()
+        out.item.filter(Self::is_live::<M>).map(Self::from_item).transpose()
     }
 
     /// Applies transforms, validation, version and timestamps, and returns the item and the condition
@@ -263,10 +360,10 @@ impl Table {
         let previous = model.version();
         let now = OffsetDateTime::now_utc();
         let creating = matches!(mode, PutMode::Create);
-        if M::TIMESTAMPS {
-            if creating {
-                model.set_created_at(now);
-            }
+        if creating && M::CREATED_AT_ATTRIBUTE.is_some() {
+            model.set_created_at(now);
+        }
+        if M::UPDATED_AT_ATTRIBUTE.is_some() {
             model.set_updated_at(now);
         }
         let condition = match (mode, M::VERSION_ATTRIBUTE) {
@@ -453,7 +550,11 @@ impl Table {
             };
             key_condition = format!("{key_condition} AND {}", ph.render(&cond));
         }
-        let filter = query.filter.as_ref().map(|f| ph.render(f));
+        let filter = match (query.filter.clone(), Self::live_filter::<M>()) {
+            (Some(f), Some(live)) => Some(f.and(live)),
+            (f, live) => f.or(live),
+        };
+        let filter = filter.as_ref().map(|f| ph.render(f));
         let names = ph.take_names();
         let values = ph.take_values();
 
@@ -583,6 +684,31 @@ impl TransactWrite<'_> {
             None => self.table.pk_path().exists(),
         };
         self.delete(key, Some(condition))
+    }
+
+    /// Updates a stored item as [`Table::update`] does (version and update time maintained).
+    pub fn update<M: Model>(
+        mut self,
+        key: &Key,
+        update: Update,
+        expected_version: Option<u64>,
+        condition: Option<Condition>,
+    ) -> Self {
+        let (update, guard) = self.table.prepare_update::<M>(update, expected_version, condition);
+        let mut ph = Placeholders::default();
+        let expression = update.render(&mut ph);
+        let guard = ph.render(&guard);
+        let sdk = SdkUpdate::builder()
+            .table_name(&*self.table.name)
+            .set_key(Some(self.table.key_item(key)))
+            .update_expression(expression)
+            .condition_expression(guard)
+            .set_expression_attribute_names(ph.take_names())
+            .set_expression_attribute_values(ph.take_values())
+            .build()
+            .expect("table, key and expression are set");
+        self.items.push(TransactWriteItem::builder().update(sdk).build());
+        self
     }
 
     /// Fails the transaction unless the condition holds for the item at `key`.

@@ -52,7 +52,8 @@ impl Order {
 impl Model for Order {
     const ENTITY: &'static str = "Order";
     const VERSION_ATTRIBUTE: Option<&'static str> = Some("version");
-    const TIMESTAMPS: bool = true;
+    const CREATED_AT_ATTRIBUTE: Option<&'static str> = Some("created_at");
+    const UPDATED_AT_ATTRIBUTE: Option<&'static str> = Some("updated_at");
 
     fn key(&self) -> Key {
         Self::key_of(&self.id)

@@ -3,8 +3,9 @@
 use std::fmt;
 use std::str::FromStr;
 
+use dynamodel::expr::AttributeValue;
 use dynamodel::garde::{self, Validate};
-use dynamodel::{IndexSpec, Key, KeyAttribute, Model, TableSpec, ValidationErrors};
+use dynamodel::{Key, Model, TableSpec};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -15,22 +16,11 @@ pub const LIST_PARTITION: &str = "PERSON";
 /// Stored lowercase copy of the name, for case-insensitive prefix filters.
 pub const NAME_SEARCH_ATTRIBUTE: &str = "name_lc";
 
-/// The single definition of the table: local tables are created from it and the infrastructure
-/// builds the deployed table from its JSON export (`cargo run -p xtask -- table-spec`).
+/// The single definition of the table, from the [`Person`] model's keys and index: local tables are
+/// created from it and the infrastructure builds the deployed table from its JSON export
+/// (`cargo run -p xtask -- table-spec`). [`EmailClaim`] items share it.
 pub fn table_spec() -> TableSpec {
-    TableSpec {
-        partition_key: KeyAttribute::string("pk"),
-        sort_key: Some(KeyAttribute::string("sk")),
-        global_secondary_indexes: vec![IndexSpec {
-            name: LIST_INDEX.to_owned(),
-            partition_key: KeyAttribute::string("gsi1pk"),
-            sort_key: Some(KeyAttribute::string("gsi1sk")),
-            projection: "ALL".to_owned(),
-        }],
-        local_secondary_indexes: vec![],
-        ttl_attribute: None,
-        billing_mode: "PAY_PER_REQUEST".to_owned(),
-    }
+    Person::table_spec()
 }
 
 /// A person's id: a ULID, so ids sort by creation time.
@@ -50,7 +40,7 @@ impl PersonId {
 
     /// The item key of this person.
     pub fn key(&self) -> Key {
-        Key::new(format!("PERSON#{self}"), "PROFILE")
+        Person::key_for(self)
     }
 }
 
@@ -87,15 +77,25 @@ impl<'de> Deserialize<'de> for PersonId {
 }
 
 /// A person as stored and as returned by the API.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, Model)]
+#[dynamodel(
+    pk = "PERSON#{id}",
+    sk = "PROFILE",
+    index(name = "gsi1", pk = "PERSON", sk = "{id}"),
+    validate,
+    before_save = Person::normalise,
+    derived = Person::search_attributes
+)]
 pub struct Person {
     /// Server-generated id.
     #[garde(skip)]
     pub id: PersonId,
     /// 1–100 characters after trimming.
+    #[dynamodel(trim)]
     #[garde(length(chars, min = 1, max = 100))]
     pub name: String,
     /// Valid, lowercase, unique across people.
+    #[dynamodel(trim, lowercase)]
     #[garde(email, length(max = 254))]
     pub email: String,
     /// International format: `+` and 7–15 digits.
@@ -103,23 +103,37 @@ pub struct Person {
     #[serde(default)]
     pub phone: Option<String>,
     /// Up to 20 distinct lowercase tags of 1–32 characters.
-    #[garde(
-        length(max = 20),
-        inner(length(chars, min = 1, max = 32), custom(tag_rule))
-    )]
+    #[dynamodel(trim, lowercase)]
+    #[garde(length(max = 20), inner(length(chars, min = 1, max = 32), custom(tag_rule)))]
     #[serde(default)]
     pub tags: Vec<String>,
     /// When the person was created.
+    #[dynamodel(created_at)]
     #[garde(skip)]
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     /// When the person was last written.
+    #[dynamodel(updated_at)]
     #[garde(skip)]
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
     /// Incremented by every write; the ETag is derived from it.
+    #[dynamodel(version)]
     #[garde(skip)]
     pub version: u64,
+}
+
+impl Person {
+    fn normalise(&mut self) {
+        self.phone = self.phone.as_deref().map(normalise_phone).filter(|p| !p.is_empty());
+        // Deduplicate in input order, so `tags[i]` in an error names the tag the client sent at i.
+        let mut seen = std::collections::HashSet::with_capacity(self.tags.len());
+        self.tags.retain(|t| seen.insert(t.clone()));
+    }
+
+    fn search_attributes(&self) -> Vec<(&'static str, AttributeValue)> {
+        vec![(NAME_SEARCH_ATTRIBUTE, AttributeValue::S(self.name.to_lowercase()))]
+    }
 }
 
 fn phone_rule(phone: &Option<String>, _: &()) -> garde::Result {
@@ -173,88 +187,15 @@ pub fn normalise_tag(tag: &str) -> String {
     tag.trim().to_lowercase()
 }
 
-impl Model for Person {
-    const ENTITY: &'static str = "Person";
-    const VERSION_ATTRIBUTE: Option<&'static str> = Some("version");
-    const TIMESTAMPS: bool = true;
-
-    fn key(&self) -> Key {
-        self.id.key()
-    }
-
-    fn derived_attributes(&self) -> Vec<(&'static str, dynamodel::expr::AttributeValue)> {
-        use dynamodel::expr::AttributeValue::S;
-        vec![
-            ("gsi1pk", S(LIST_PARTITION.to_owned())),
-            ("gsi1sk", S(self.id.to_string())),
-            (NAME_SEARCH_ATTRIBUTE, S(self.name.to_lowercase())),
-        ]
-    }
-
-    fn before_save(&mut self) {
-        let trimmed = self.name.trim();
-        if trimmed.len() != self.name.len() {
-            self.name = trimmed.to_owned();
-        }
-        self.email = normalise_email(&self.email);
-        self.phone = self
-            .phone
-            .as_deref()
-            .map(normalise_phone)
-            .filter(|p| !p.is_empty());
-        // Deduplicate in input order, so `tags[i]` in an error names the tag the client sent at i.
-        let mut seen = std::collections::HashSet::with_capacity(self.tags.len());
-        self.tags = std::mem::take(&mut self.tags)
-            .iter()
-            .map(|t| normalise_tag(t))
-            .filter(|t| seen.insert(t.clone()))
-            .collect();
-    }
-
-    fn validate(&self) -> Result<(), ValidationErrors> {
-        Validate::validate(self).map_err(ValidationErrors::from)
-    }
-
-    fn version(&self) -> u64 {
-        self.version
-    }
-
-    fn set_version(&mut self, version: u64) {
-        self.version = version;
-    }
-
-    fn set_created_at(&mut self, at: OffsetDateTime) {
-        self.created_at = at;
-    }
-
-    fn set_updated_at(&mut self, at: OffsetDateTime) {
-        self.updated_at = at;
-    }
-}
-
 /// Holds an email for one person: written, moved and deleted in the same transaction as the person,
 /// so two people can never hold the same email.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Model)]
+#[dynamodel(pk = "EMAIL#{email}", sk = "EMAIL")]
 pub struct EmailClaim {
     /// The normalised email.
     pub email: String,
     /// Who holds it.
     pub person_id: PersonId,
-}
-
-impl EmailClaim {
-    /// The key of the claim on `email` (already normalised).
-    pub fn key_for(email: &str) -> Key {
-        Key::new(format!("EMAIL#{email}"), "EMAIL")
-    }
-}
-
-impl Model for EmailClaim {
-    const ENTITY: &'static str = "EmailClaim";
-
-    fn key(&self) -> Key {
-        Self::key_for(&self.email)
-    }
 }
 
 #[cfg(test)]

@@ -221,7 +221,7 @@ impl PeopleService {
                 tx = tx
                     .delete(
                         &EmailClaim::key_for(&current.email),
-                        Some(attr("person_id").eq(id.to_string())),
+                        Some(EmailClaim::fields().person_id.eq(id)),
                     )
                     .create(&mut claim)?;
             }
@@ -259,7 +259,7 @@ impl PeopleService {
                 .delete_versioned::<Person>(&id.key(), current.version)
                 .delete(
                     &EmailClaim::key_for(&current.email),
-                    Some(attr("person_id").eq(id.to_string())),
+                    Some(EmailClaim::fields().person_id.eq(id)),
                 )
                 .send()
                 .await;
@@ -282,7 +282,7 @@ impl PeopleService {
             return self.find_by_email(email, &query).await;
         }
         let filter = Condition::all(
-            query.tag.iter().map(|t| attr("tags").contains(t)).chain(
+            query.tag.iter().map(|t| Person::fields().tags.contains(t.as_str())).chain(
                 query
                     .name_prefix
                     .iter()
