@@ -30,7 +30,9 @@ use syn::{Data, DeriveInput, Expr, Fields, GenericArgument, Ident, LitStr, PathA
 #[proc_macro_derive(Model, attributes(dynamodel))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as DeriveInput);
-    expand(input, true).unwrap_or_else(syn::Error::into_compile_error).into()
+    expand(input, true)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }
 
 /// Derives `dynamodel::Document` for a struct stored as a nested map: typed paths under the parent's
@@ -38,7 +40,9 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
 #[proc_macro_derive(Document, attributes(dynamodel))]
 pub fn derive_document(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as DeriveInput);
-    expand(input, false).unwrap_or_else(syn::Error::into_compile_error).into()
+    expand(input, false)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }
 
 #[derive(Default)]
@@ -226,7 +230,9 @@ fn option_inner(ty: &Type) -> Option<&Type> {
     if last.ident != "Option" {
         return None;
     }
-    let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
     match args.args.first()? {
         GenericArgument::Type(t) => Some(t),
         _ => None,
@@ -242,12 +248,16 @@ fn template(lit: &LitStr, fields: &[Field]) -> syn::Result<(String, Vec<Ident>)>
     while let Some(start) = rest.find('{') {
         format.push_str(&rest[..start].replace('}', "}}"));
         let after = &rest[start + 1..];
-        let end = after.find('}').ok_or_else(|| syn::Error::new(lit.span(), "unclosed { in key template"))?;
+        let end = after
+            .find('}')
+            .ok_or_else(|| syn::Error::new(lit.span(), "unclosed { in key template"))?;
         let name = &after[..end];
-        let field = fields
-            .iter()
-            .find(|f| f.ident == name)
-            .ok_or_else(|| syn::Error::new(lit.span(), format!("key template names `{name}`, which is not a field")))?;
+        let field = fields.iter().find(|f| f.ident == name).ok_or_else(|| {
+            syn::Error::new(
+                lit.span(),
+                format!("key template names `{name}`, which is not a field"),
+            )
+        })?;
         names.push(field.ident.clone());
         format.push_str("{}");
         rest = &after[end + 1..];
@@ -258,26 +268,47 @@ fn template(lit: &LitStr, fields: &[Field]) -> syn::Result<(String, Vec<Ident>)>
 
 fn render(lit: &LitStr, fields: &[Field], receiver: bool) -> syn::Result<Tokens> {
     let (format, names) = template(lit, fields)?;
-    let args = names.iter().map(|n| if receiver { quote!(self.#n) } else { quote!(#n) });
+    let args = names.iter().map(|n| {
+        if receiver {
+            quote!(self.#n)
+        } else {
+            quote!(#n)
+        }
+    });
     Ok(quote!(::std::format!(#format #(, #args)*)))
 }
 
 fn expand(input: DeriveInput, model: bool) -> syn::Result<Tokens> {
     let name = &input.ident;
     if !input.generics.params.is_empty() {
-        return Err(syn::Error::new(input.generics.span(), "dynamodel derives do not support generic structs"));
+        return Err(syn::Error::new(
+            input.generics.span(),
+            "dynamodel derives do not support generic structs",
+        ));
     }
     let Data::Struct(data) = &input.data else {
-        return Err(syn::Error::new(input.span(), "dynamodel derives need a struct with named fields"));
+        return Err(syn::Error::new(
+            input.span(),
+            "dynamodel derives need a struct with named fields",
+        ));
     };
     let Fields::Named(named) = &data.fields else {
-        return Err(syn::Error::new(input.span(), "dynamodel derives need a struct with named fields"));
+        return Err(syn::Error::new(
+            input.span(),
+            "dynamodel derives need a struct with named fields",
+        ));
     };
     let mut fields = Vec::new();
     for f in &named.named {
         let ident = f.ident.clone().expect("named fields have names");
         let stored = serde_rename(&f.attrs)?.unwrap_or_else(|| ident.to_string());
-        fields.push(Field { ident, ty: f.ty.clone(), stored, options: field_options(&f.attrs)?, span: f.span() });
+        fields.push(Field {
+            ident,
+            ty: f.ty.clone(),
+            stored,
+            options: field_options(&f.attrs)?,
+            span: f.span(),
+        });
     }
     let vis = &input.vis;
     let fields_name = format_ident!("{}Fields", name);
@@ -306,10 +337,16 @@ fn expand(input: DeriveInput, model: bool) -> syn::Result<Tokens> {
     });
 
     // Key template fields and server-maintained fields are not patchable.
-    let opts = if model { model_options(&input.attrs)? } else { ModelOptions::default() };
+    let opts = if model {
+        model_options(&input.attrs)?
+    } else {
+        ModelOptions::default()
+    };
     let mut key_fields: Vec<Ident> = Vec::new();
     if model {
-        let pk = opts.pk.as_ref().ok_or_else(|| syn::Error::new(input.span(), "#[dynamodel(pk = \"...\")] is required"))?;
+        let pk = opts.pk.as_ref().ok_or_else(|| {
+            syn::Error::new(input.span(), "#[dynamodel(pk = \"...\")] is required")
+        })?;
         key_fields.extend(template(pk, &fields)?.1);
         if let Some(sk) = &opts.sk {
             key_fields.extend(template(sk, &fields)?.1);
@@ -319,7 +356,11 @@ fn expand(input: DeriveInput, model: bool) -> syn::Result<Tokens> {
         .iter()
         .filter(|f| {
             let o = &f.options;
-            !(o.read_only || o.version || o.created_at || o.updated_at || key_fields.contains(&f.ident))
+            !(o.read_only
+                || o.version
+                || o.created_at
+                || o.updated_at
+                || key_fields.contains(&f.ident))
         })
         .collect();
     let patch_fields = patchable.iter().map(|f| {
@@ -369,7 +410,9 @@ fn expand(input: DeriveInput, model: bool) -> syn::Result<Tokens> {
             })
         }
     });
-    let patch_doc = format!("A partial update of [`{name}`]: `None` leaves a field as it is; for an optional field `Some(None)` removes it.");
+    let patch_doc = format!(
+        "A partial update of [`{name}`]: `None` leaves a field as it is; for an optional field `Some(None)` removes it."
+    );
     let common = quote! {
         #[doc = concat!("Typed attribute paths of [`", stringify!(#name), "`].")]
         #[derive(Debug, Clone)]
@@ -408,7 +451,11 @@ fn expand(input: DeriveInput, model: bool) -> syn::Result<Tokens> {
     }
 
     // Model.
-    let entity = opts.entity.clone().map(|e| e.value()).unwrap_or_else(|| name.to_string());
+    let entity = opts
+        .entity
+        .clone()
+        .map(|e| e.value())
+        .unwrap_or_else(|| name.to_string());
     let pk_lit = opts.pk.as_ref().expect("checked above");
     let pk = render(pk_lit, &fields, true)?;
     let sk = match &opts.sk {
@@ -420,7 +467,10 @@ fn expand(input: DeriveInput, model: bool) -> syn::Result<Tokens> {
     };
     let mut key_params: Vec<&Field> = Vec::new();
     for ident in &key_fields {
-        let field = fields.iter().find(|f| &f.ident == ident).expect("template names are fields");
+        let field = fields
+            .iter()
+            .find(|f| &f.ident == ident)
+            .expect("template names are fields");
         if !key_params.iter().any(|p| &p.ident == ident) {
             key_params.push(field);
         }
@@ -441,16 +491,33 @@ fn expand(input: DeriveInput, model: bool) -> syn::Result<Tokens> {
         }
         None => quote!(::std::option::Option::None),
     };
-    let pk_attribute = opts.pk_attribute.as_ref().map(LitStr::value).unwrap_or_else(|| "pk".into());
-    let sk_attribute = opts.sk.as_ref().map(|_| opts.sk_attribute.as_ref().map(LitStr::value).unwrap_or_else(|| "sk".into()));
+    let pk_attribute = opts
+        .pk_attribute
+        .as_ref()
+        .map(LitStr::value)
+        .unwrap_or_else(|| "pk".into());
+    let sk_attribute = opts.sk.as_ref().map(|_| {
+        opts.sk_attribute
+            .as_ref()
+            .map(LitStr::value)
+            .unwrap_or_else(|| "sk".into())
+    });
 
     let mut derived = Vec::new();
     let mut gsi_specs = Vec::new();
     let mut lsi_specs = Vec::new();
     for ix in &opts.indexes {
         let ix_name = ix.name.value();
-        let pk_attr = ix.pk_attribute.as_ref().map(LitStr::value).unwrap_or_else(|| format!("{ix_name}pk"));
-        let sk_attr = ix.sk_attribute.as_ref().map(LitStr::value).unwrap_or_else(|| format!("{ix_name}sk"));
+        let pk_attr = ix
+            .pk_attribute
+            .as_ref()
+            .map(LitStr::value)
+            .unwrap_or_else(|| format!("{ix_name}pk"));
+        let sk_attr = ix
+            .sk_attribute
+            .as_ref()
+            .map(LitStr::value)
+            .unwrap_or_else(|| format!("{ix_name}sk"));
         if let Some(pk) = &ix.pk {
             let value = render(pk, &fields, true)?;
             derived.push(quote!((#pk_attr, ::dynamodel::expr::AttributeValue::S(#value))));
@@ -458,16 +525,27 @@ fn expand(input: DeriveInput, model: bool) -> syn::Result<Tokens> {
         let sk = ix.sk.as_ref().expect("checked above");
         let value = render(sk, &fields, true)?;
         derived.push(quote!((#sk_attr, ::dynamodel::expr::AttributeValue::S(#value))));
-        let ix_pk_attr = if ix.local { pk_attribute.clone() } else { pk_attr };
+        let ix_pk_attr = if ix.local {
+            pk_attribute.clone()
+        } else {
+            pk_attr
+        };
         let spec = quote!(::dynamodel::IndexSpec {
             name: #ix_name.to_owned(),
             partition_key: ::dynamodel::KeyAttribute::string(#ix_pk_attr),
             sort_key: ::std::option::Option::Some(::dynamodel::KeyAttribute::string(#sk_attr)),
             projection: "ALL".to_owned(),
         });
-        if ix.local { lsi_specs.push(spec) } else { gsi_specs.push(spec) }
+        if ix.local {
+            lsi_specs.push(spec)
+        } else {
+            gsi_specs.push(spec)
+        }
     }
-    let extra = opts.derived.as_ref().map(|f| quote!(attributes.extend(#f(self));));
+    let extra = opts
+        .derived
+        .as_ref()
+        .map(|f| quote!(attributes.extend(#f(self));));
     let sk_spec = match &sk_attribute {
         Some(s) => quote!(::std::option::Option::Some(::dynamodel::KeyAttribute::string(#s))),
         None => quote!(::std::option::Option::None),
@@ -477,7 +555,10 @@ fn expand(input: DeriveInput, model: bool) -> syn::Result<Tokens> {
         let mut found = fields.iter().filter(|f| pred(&f.options));
         let first = found.next();
         if let Some(second) = found.next() {
-            return Err(syn::Error::new(second.span, format!("only one field may be the {what}")));
+            return Err(syn::Error::new(
+                second.span,
+                format!("only one field may be the {what}"),
+            ));
         }
         Ok(first)
     };
@@ -492,8 +573,12 @@ fn expand(input: DeriveInput, model: bool) -> syn::Result<Tokens> {
         }
         None => quote!(::std::option::Option::None),
     };
-    let (version_const, created_const, updated_const, ttl_const) =
-        (attr_const(version), attr_const(created), attr_const(updated), attr_const(ttl));
+    let (version_const, created_const, updated_const, ttl_const) = (
+        attr_const(version),
+        attr_const(created),
+        attr_const(updated),
+        attr_const(ttl),
+    );
     let version_fns = version.map(|f| {
         let ident = &f.ident;
         quote! {
@@ -537,7 +622,10 @@ fn expand(input: DeriveInput, model: bool) -> syn::Result<Tokens> {
         }
         if let Some(default) = &o.default {
             if option_inner(&f.ty).is_none() {
-                return Err(syn::Error::new(f.span, "`default` applies to Option fields (set when None at save)"));
+                return Err(syn::Error::new(
+                    f.span,
+                    "`default` applies to Option fields (set when None at save)",
+                ));
             }
             transforms.push(quote!(if self.#ident.is_none() { self.#ident = ::std::option::Option::Some(::std::convert::From::from(#default)); }));
         }
@@ -552,8 +640,12 @@ fn expand(input: DeriveInput, model: bool) -> syn::Result<Tokens> {
         quote!(if self.#ident.is_none() { errors.push(#stored, "is required"); })
     });
     let garde = opts.validate.then(|| {
-        quote!(if let ::std::result::Result::Err(report) = ::dynamodel::garde::Validate::validate(self) {
-            for e in ::dynamodel::ValidationErrors::from(report).errors() { errors.push(e.field.clone(), e.message.clone()); }
+        quote!(if let ::std::result::Result::Err(report) =
+            ::dynamodel::garde::Validate::validate(self)
+        {
+            for e in ::dynamodel::ValidationErrors::from(report).errors() {
+                errors.push(e.field.clone(), e.message.clone());
+            }
         })
     });
 

@@ -106,6 +106,9 @@ pub trait Model: Serialize + DeserializeOwned + Send + Sync {
 
     /// How a timestamp is stored (RFC 3339 text by default, matching `time::serde::rfc3339`).
     fn timestamp_attribute(at: OffsetDateTime) -> AttributeValue {
-        AttributeValue::S(at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default())
+        AttributeValue::S(
+            at.format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+        )
     }
 }

@@ -227,9 +227,13 @@ impl Table {
 
     /// False for an item whose TTL attribute lies in the past (expired, not yet deleted by DynamoDB).
     fn is_live<M: Model>(item: &Item) -> bool {
-        let Some(ttl) = M::TTL_ATTRIBUTE else { return true };
+        let Some(ttl) = M::TTL_ATTRIBUTE else {
+            return true;
+        };
         match item.get(ttl) {
-            Some(AttributeValue::N(n)) => n.parse::<i64>().map_or(true, |at| at > OffsetDateTime::now_utc().unix_timestamp()),
+            Some(AttributeValue::N(n)) => n
+                .parse::<i64>()
+                .map_or(true, |at| at > OffsetDateTime::now_utc().unix_timestamp()),
             _ => true,
         }
     }
@@ -257,7 +261,10 @@ impl Table {
             update = update.increment(attr(version), 1u64);
         }
         if let Some(updated_at) = M::UPDATED_AT_ATTRIBUTE {
-            update = update.set(attr(updated_at), M::timestamp_attribute(OffsetDateTime::now_utc()));
+            update = update.set(
+                attr(updated_at),
+                M::timestamp_attribute(OffsetDateTime::now_utc()),
+            );
         }
         let mut guard = self.pk_path().exists();
         if let (Some(expected), Some(version)) = (expected_version, M::VERSION_ATTRIBUTE) {
@@ -312,10 +319,15 @@ impl Table {
                 }
                 let source = Box::new(err);
                 Err(match expected_version {
-                    Some(expected) if M::VERSION_ATTRIBUTE.is_some() => {
-                        Error::VersionMismatch { entity: M::ENTITY, expected, source }
-                    }
-                    _ => Error::ConditionFailed { operation: "UpdateItem", source },
+                    Some(expected) if M::VERSION_ATTRIBUTE.is_some() => Error::VersionMismatch {
+                        entity: M::ENTITY,
+                        expected,
+                        source,
+                    },
+                    _ => Error::ConditionFailed {
+                        operation: "UpdateItem",
+                        source,
+                    },
                 })
             }
         }
@@ -345,7 +357,10 @@ impl Table {
             .await
             .map_err(|e| Error::sdk("GetItem", e))?;
         record_capacity(&span, out.consumed_capacity());
-        out.item.filter(Self::is_live::<M>).map(Self::from_item).transpose()
+        out.item
+            .filter(Self::is_live::<M>)
+            .map(Self::from_item)
+            .transpose()
     }
 
     /// Applies transforms, validation, version and timestamps, and returns the item and the condition
@@ -694,7 +709,9 @@ impl TransactWrite<'_> {
         expected_version: Option<u64>,
         condition: Option<Condition>,
     ) -> Self {
-        let (update, guard) = self.table.prepare_update::<M>(update, expected_version, condition);
+        let (update, guard) = self
+            .table
+            .prepare_update::<M>(update, expected_version, condition);
         let mut ph = Placeholders::default();
         let expression = update.render(&mut ph);
         let guard = ph.render(&guard);
@@ -707,7 +724,8 @@ impl TransactWrite<'_> {
             .set_expression_attribute_values(ph.take_values())
             .build()
             .expect("table, key and expression are set");
-        self.items.push(TransactWriteItem::builder().update(sdk).build());
+        self.items
+            .push(TransactWriteItem::builder().update(sdk).build());
         self
     }
 

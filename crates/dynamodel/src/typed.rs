@@ -20,7 +20,10 @@ pub struct TypedPath<T> {
 
 impl<T> Clone for TypedPath<T> {
     fn clone(&self) -> Self {
-        Self { path: self.path.clone(), _type: PhantomData }
+        Self {
+            path: self.path.clone(),
+            _type: PhantomData,
+        }
     }
 }
 
@@ -35,7 +38,8 @@ impl<T> std::fmt::Debug for TypedPath<T> {
 /// # Panics
 /// When the value's `Serialize` fails, which a field of a model that can be stored never does.
 pub fn attribute_value<V: Serialize + ?Sized>(value: &V) -> AttributeValue {
-    serde_dynamo::to_attribute_value(value).expect("a model field's value serialises to an attribute")
+    serde_dynamo::to_attribute_value(value)
+        .expect("a model field's value serialises to an attribute")
 }
 
 impl<T: Serialize> TypedPath<T> {
@@ -46,7 +50,10 @@ impl<T: Serialize> TypedPath<T> {
             Some(base) => base.clone().key(name),
             None => crate::expr::attr(name),
         };
-        Self { path, _type: PhantomData }
+        Self {
+            path,
+            _type: PhantomData,
+        }
     }
 
     /// The untyped path.
@@ -55,7 +62,11 @@ impl<T: Serialize> TypedPath<T> {
     }
 
     fn compare(&self, op: Op, value: impl Into<T>) -> Condition {
-        Condition::Compare(crate::expr::Operand::Path(self.path.clone()), op, attribute_value(&value.into()))
+        Condition::Compare(
+            crate::expr::Operand::Path(self.path.clone()),
+            op,
+            attribute_value(&value.into()),
+        )
     }
 
     /// `= value`
@@ -84,11 +95,15 @@ impl<T: Serialize> TypedPath<T> {
     }
     /// `BETWEEN lo AND hi`
     pub fn between(&self, lo: impl Into<T>, hi: impl Into<T>) -> Condition {
-        self.path.clone().between(attribute_value(&lo.into()), attribute_value(&hi.into()))
+        self.path
+            .clone()
+            .between(attribute_value(&lo.into()), attribute_value(&hi.into()))
     }
     /// `IN (values)`
     pub fn is_in<V: Into<T>>(&self, values: impl IntoIterator<Item = V>) -> Condition {
-        self.path.clone().is_in(values.into_iter().map(|v| attribute_value(&v.into())))
+        self.path
+            .clone()
+            .is_in(values.into_iter().map(|v| attribute_value(&v.into())))
     }
     /// `attribute_exists`
     pub fn exists(&self) -> Condition {

@@ -61,7 +61,10 @@ impl Update {
     pub fn touches(&self, path: &Path) -> bool {
         self.actions.iter().any(|a| {
             let p = match a {
-                Action::Set(p, _) | Action::Remove(p) | Action::Add(p, _) | Action::Delete(p, _) => p,
+                Action::Set(p, _)
+                | Action::Remove(p)
+                | Action::Add(p, _)
+                | Action::Delete(p, _) => p,
             };
             p.starts_with(path)
         })
@@ -69,13 +72,15 @@ impl Update {
 
     /// `SET path = v`
     pub fn set(mut self, path: Path, v: impl ToAttr) -> Self {
-        self.actions.push(Action::Set(path, SetValue::Value(v.to_attr())));
+        self.actions
+            .push(Action::Set(path, SetValue::Value(v.to_attr())));
         self
     }
 
     /// `SET path = if_not_exists(path, v)`: only when nothing is stored there.
     pub fn set_if_not_exists(mut self, path: Path, v: impl ToAttr) -> Self {
-        self.actions.push(Action::Set(path, SetValue::IfNotExists(v.to_attr())));
+        self.actions
+            .push(Action::Set(path, SetValue::IfNotExists(v.to_attr())));
         self
     }
 
@@ -87,19 +92,22 @@ impl Update {
 
     /// `SET path = list_append(list, path)`
     pub fn prepend(mut self, path: Path, list: AttributeValue) -> Self {
-        self.actions.push(Action::Set(path, SetValue::Prepend(list)));
+        self.actions
+            .push(Action::Set(path, SetValue::Prepend(list)));
         self
     }
 
     /// `SET path = path + n`
     pub fn increment(mut self, path: Path, n: impl ToAttr) -> Self {
-        self.actions.push(Action::Set(path, SetValue::Plus(n.to_attr())));
+        self.actions
+            .push(Action::Set(path, SetValue::Plus(n.to_attr())));
         self
     }
 
     /// `SET path = path - n`
     pub fn decrement(mut self, path: Path, n: impl ToAttr) -> Self {
-        self.actions.push(Action::Set(path, SetValue::Minus(n.to_attr())));
+        self.actions
+            .push(Action::Set(path, SetValue::Minus(n.to_attr())));
         self
     }
 
@@ -121,6 +129,15 @@ impl Update {
         self
     }
 
+    /// `SET` every derived attribute of `model` (index keys, search copies), so an update that changes
+    /// the fields they come from keeps them in step.
+    pub fn set_derived<M: crate::Model>(mut self, model: &M) -> Self {
+        for (name, value) in model.derived_attributes() {
+            self = self.set(crate::expr::attr(name), value);
+        }
+        self
+    }
+
     /// Appends another update's actions.
     pub fn merge(mut self, other: Update) -> Self {
         self.actions.extend(other.actions);
@@ -139,9 +156,13 @@ impl Update {
                     let p = ph.path(path);
                     let rhs = match value {
                         SetValue::Value(v) => ph.value(v.clone()),
-                        SetValue::IfNotExists(v) => format!("if_not_exists({p}, {})", ph.value(v.clone())),
+                        SetValue::IfNotExists(v) => {
+                            format!("if_not_exists({p}, {})", ph.value(v.clone()))
+                        }
                         SetValue::Append(v) => format!("list_append({p}, {})", ph.value(v.clone())),
-                        SetValue::Prepend(v) => format!("list_append({}, {p})", ph.value(v.clone())),
+                        SetValue::Prepend(v) => {
+                            format!("list_append({}, {p})", ph.value(v.clone()))
+                        }
                         SetValue::Plus(v) => format!("{p} + {}", ph.value(v.clone())),
                         SetValue::Minus(v) => format!("{p} - {}", ph.value(v.clone())),
                     };
@@ -159,7 +180,12 @@ impl Update {
             }
         }
         let mut clauses = Vec::new();
-        for (keyword, parts) in [("SET", set), ("REMOVE", remove), ("ADD", add), ("DELETE", delete)] {
+        for (keyword, parts) in [
+            ("SET", set),
+            ("REMOVE", remove),
+            ("ADD", add),
+            ("DELETE", delete),
+        ] {
             if !parts.is_empty() {
                 clauses.push(format!("{keyword} {}", parts.join(", ")));
             }

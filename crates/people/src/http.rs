@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::config::AllowedOrigins;
-use crate::model::{MalformedId, Person, PersonId, normalise_email, normalise_tag};
+use crate::model::{MalformedId, Person, PersonId, PersonPatch, normalise_email, normalise_tag};
 use crate::service::{ListQuery, PeopleService, PersonInput, Precondition, ServiceError};
 
 /// Largest request body accepted, in bytes.
@@ -30,6 +30,9 @@ pub const MAX_LIMIT: usize = 100;
 
 const PROBLEM_JSON: &str = "application/problem+json";
 const JSON: &str = "application/json";
+const MERGE_PATCH_JSON: &str = "application/merge-patch+json";
+const ITEM_METHODS: &str = "GET, HEAD, PUT, PATCH, DELETE, OPTIONS";
+const COLLECTION_METHODS: &str = "GET, HEAD, POST, OPTIONS";
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Fields the server sets; a body that names one is rejected.
 const SERVER_FIELDS: [&str; 4] = ["id", "created_at", "updated_at", "version"];
@@ -40,7 +43,7 @@ const CLIENT_FIELDS: [&str; 4] = ["name", "email", "phone", "tags"];
 pub enum Function {
     /// `GET /people/{id}`, and the catch-all that answers unknown routes and methods.
     Get,
-    /// `POST /people`, `PUT /people/{id}`.
+    /// `POST /people`, `PUT /people/{id}`, `PATCH /people/{id}`.
     Put,
     /// `GET /people`.
     List,
@@ -54,6 +57,7 @@ enum Action {
     Create,
     Read,
     Replace,
+    Patch,
     Delete,
     Preflight,
 }
@@ -64,7 +68,10 @@ impl Function {
             (self, action),
             (_, Action::Preflight)
                 | (Function::Get, Action::Read)
-                | (Function::Put, Action::Create | Action::Replace)
+                | (
+                    Function::Put,
+                    Action::Create | Action::Replace | Action::Patch
+                )
                 | (Function::List, Action::List)
                 | (Function::Delete, Action::Delete)
         )
@@ -79,7 +86,7 @@ enum ApiError {
     #[error("method not allowed")]
     MethodNotAllowed { allow: &'static str },
     #[error("unsupported media type")]
-    UnsupportedMediaType,
+    UnsupportedMediaType(&'static str),
     #[error("payload too large")]
     PayloadTooLarge,
     #[error("malformed JSON: {0}")]
@@ -168,13 +175,19 @@ impl ApiError {
                     None,
                 )
             }
-            ApiError::UnsupportedMediaType => (
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "about:blank",
-                "Unsupported Media Type",
-                "The body must be sent with Content-Type: application/json.".into(),
-                None,
-            ),
+            ApiError::UnsupportedMediaType(expected) => {
+                headers.insert(
+                    HeaderName::from_static("accept-patch"),
+                    HeaderValue::from_static(MERGE_PATCH_JSON),
+                );
+                (
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "about:blank",
+                    "Unsupported Media Type",
+                    format!("The body must be sent with Content-Type: {expected} (UTF-8)."),
+                    None,
+                )
+            }
             ApiError::PayloadTooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "about:blank",
@@ -404,19 +417,20 @@ impl Edge {
                     template,
                     None,
                     Err(ApiError::MethodNotAllowed {
-                        allow: "GET, HEAD, POST, OPTIONS",
+                        allow: COLLECTION_METHODS,
                     }),
                 );
             }
             (true, &Method::GET | &Method::HEAD) => Action::Read,
             (true, &Method::PUT) => Action::Replace,
+            (true, &Method::PATCH) => Action::Patch,
             (true, &Method::DELETE) => Action::Delete,
             (true, _) => {
                 return (
                     template,
                     None,
                     Err(ApiError::MethodNotAllowed {
-                        allow: "GET, HEAD, PUT, DELETE, OPTIONS",
+                        allow: ITEM_METHODS,
                     }),
                 );
             }
@@ -436,6 +450,7 @@ impl Edge {
             (Action::Create, _) => self.create(request).await,
             (Action::Read, Some(id)) => self.read(request, id).await,
             (Action::Replace, Some(id)) => self.replace(request, id).await,
+            (Action::Patch, Some(id)) => self.patch(request, id).await,
             (Action::Delete, Some(id)) => self.delete(request, id).await,
             _ => Err(ApiError::RouteNotFound),
         };
@@ -444,9 +459,9 @@ impl Edge {
 
     fn preflight(&self, item: bool) -> Reply {
         let methods = if item {
-            "GET, HEAD, PUT, DELETE, OPTIONS"
+            ITEM_METHODS
         } else {
-            "GET, HEAD, POST, OPTIONS"
+            COLLECTION_METHODS
         };
         Reply::empty(StatusCode::NO_CONTENT)
             .header(header::ALLOW, HeaderValue::from_static(methods))
@@ -530,6 +545,17 @@ impl Edge {
         })
     }
 
+    async fn patch(
+        &self,
+        request: &ApiGatewayV2httpRequest,
+        id: PersonId,
+    ) -> Result<Reply, ApiError> {
+        let precondition = parse_precondition(&request.headers)?;
+        let patch = parse_patch(request)?;
+        let person = self.service.patch(id, &patch, &precondition).await?;
+        Ok(Reply::person(StatusCode::OK, &person))
+    }
+
     async fn delete(
         &self,
         request: &ApiGatewayV2httpRequest,
@@ -572,8 +598,9 @@ fn parse_precondition(headers: &HeaderMap) -> Result<Precondition, ApiError> {
     }
 }
 
-/// The request body as bytes, after the size and media-type checks.
-fn body_bytes(request: &ApiGatewayV2httpRequest) -> Result<Vec<u8>, ApiError> {
+/// The request body as bytes, after the size and media-type checks: a JSON media type, or exactly
+/// `application/merge-patch+json` when `merge_patch`.
+fn body_bytes(request: &ApiGatewayV2httpRequest, merge_patch: bool) -> Result<Vec<u8>, ApiError> {
     let raw = request.body.as_deref().unwrap_or("");
     let bytes = if request.is_base64_encoded {
         if raw.len() > MAX_BODY_BYTES.div_ceil(3) * 4 {
@@ -600,9 +627,17 @@ fn body_bytes(request: &ApiGatewayV2httpRequest) -> Result<Vec<u8>, ApiError> {
         !k.trim().eq_ignore_ascii_case("charset")
             || v.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
     });
-    let json = media == JSON || (media.starts_with("application/") && media.ends_with("+json"));
-    if !json || !utf8 {
-        return Err(ApiError::UnsupportedMediaType);
+    let accepted = if merge_patch {
+        media == MERGE_PATCH_JSON
+    } else {
+        media == JSON || (media.starts_with("application/") && media.ends_with("+json"))
+    };
+    if !accepted || !utf8 {
+        return Err(ApiError::UnsupportedMediaType(if merge_patch {
+            MERGE_PATCH_JSON
+        } else {
+            JSON
+        }));
     }
     Ok(bytes)
 }
@@ -610,28 +645,7 @@ fn body_bytes(request: &ApiGatewayV2httpRequest) -> Result<Vec<u8>, ApiError> {
 /// Parses and shape-checks a person body: an object with only the client's fields, of the right
 /// types. The model's rules (lengths, email, phone, tags) are checked by the service.
 fn parse_person(request: &ApiGatewayV2httpRequest) -> Result<PersonInput, ApiError> {
-    let bytes = body_bytes(request)?;
-    let value: Value =
-        serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
-    let Value::Object(mut fields) = value else {
-        return Err(ApiError::Invalid(ValidationErrors::single(
-            "body",
-            "must be a JSON object",
-        )));
-    };
-    let mut errors = ValidationErrors::new();
-    let mut names: Vec<&String> = fields.keys().collect();
-    names.sort();
-    for name in names {
-        if SERVER_FIELDS.contains(&name.as_str()) {
-            errors.push(name.as_str(), "is set by the server and cannot be written");
-        } else if !CLIENT_FIELDS.contains(&name.as_str()) {
-            errors.push(
-                name.as_str(),
-                "is not a known field (expected name, email, phone, tags)",
-            );
-        }
-    }
+    let (mut fields, mut errors) = parse_object(request, false)?;
     let mut required = |field: &str, errors: &mut ValidationErrors| match fields.remove(field) {
         Some(Value::String(s)) => s,
         None | Some(Value::Null) => {
@@ -653,9 +667,53 @@ fn parse_person(request: &ApiGatewayV2httpRequest) -> Result<PersonInput, ApiErr
             None
         }
     };
-    let tags = match fields.remove("tags") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => {
+    let tags = fields
+        .remove("tags")
+        .map(|v| parse_tags(v, &mut errors))
+        .unwrap_or_default();
+    errors.into_result().map_err(ApiError::Invalid)?;
+    Ok(PersonInput {
+        name,
+        email,
+        phone,
+        tags,
+    })
+}
+
+/// The body as a JSON object, with errors for server-owned and unknown fields.
+fn parse_object(
+    request: &ApiGatewayV2httpRequest,
+    merge_patch: bool,
+) -> Result<(Map<String, Value>, ValidationErrors), ApiError> {
+    let bytes = body_bytes(request, merge_patch)?;
+    let value: Value =
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
+    let Value::Object(fields) = value else {
+        return Err(ApiError::Invalid(ValidationErrors::single(
+            "body",
+            "must be a JSON object",
+        )));
+    };
+    let mut errors = ValidationErrors::new();
+    let mut names: Vec<&String> = fields.keys().collect();
+    names.sort();
+    for name in names {
+        if SERVER_FIELDS.contains(&name.as_str()) {
+            errors.push(name.as_str(), "is set by the server and cannot be written");
+        } else if !CLIENT_FIELDS.contains(&name.as_str()) {
+            errors.push(
+                name.as_str(),
+                "is not a known field (expected name, email, phone, tags)",
+            );
+        }
+    }
+    Ok((fields, errors))
+}
+
+fn parse_tags(value: Value, errors: &mut ValidationErrors) -> Vec<String> {
+    match value {
+        Value::Null => Vec::new(),
+        Value::Array(items) => {
             let mut tags = Vec::with_capacity(items.len());
             for (i, item) in items.into_iter().enumerate() {
                 match item {
@@ -665,13 +723,43 @@ fn parse_person(request: &ApiGatewayV2httpRequest) -> Result<PersonInput, ApiErr
             }
             tags
         }
-        Some(_) => {
+        _ => {
             errors.push("tags", "must be an array of strings");
             Vec::new()
         }
+    }
+}
+
+/// A JSON merge patch (RFC 7396) of a person: a member present sets that field, `null` removes an
+/// optional one; required fields cannot be removed.
+fn parse_patch(request: &ApiGatewayV2httpRequest) -> Result<PersonPatch, ApiError> {
+    let (mut fields, mut errors) = parse_object(request, true)?;
+    let mut required = |field: &str, errors: &mut ValidationErrors| match fields.remove(field) {
+        None => None,
+        Some(Value::String(s)) => Some(s),
+        Some(Value::Null) => {
+            errors.push(field, "is required and cannot be removed");
+            None
+        }
+        Some(_) => {
+            errors.push(field, "must be a string");
+            None
+        }
     };
+    let name = required("name", &mut errors);
+    let email = required("email", &mut errors);
+    let phone = match fields.remove("phone") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::String(s)) => Some(Some(s)),
+        Some(_) => {
+            errors.push("phone", "must be a string or null");
+            None
+        }
+    };
+    let tags = fields.remove("tags").map(|v| parse_tags(v, &mut errors));
     errors.into_result().map_err(ApiError::Invalid)?;
-    Ok(PersonInput {
+    Ok(PersonPatch {
         name,
         email,
         phone,

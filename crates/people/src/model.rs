@@ -104,7 +104,10 @@ pub struct Person {
     pub phone: Option<String>,
     /// Up to 20 distinct lowercase tags of 1–32 characters.
     #[dynamodel(trim, lowercase)]
-    #[garde(length(max = 20), inner(length(chars, min = 1, max = 32), custom(tag_rule)))]
+    #[garde(
+        length(max = 20),
+        inner(length(chars, min = 1, max = 32), custom(tag_rule))
+    )]
     #[serde(default)]
     pub tags: Vec<String>,
     /// When the person was created.
@@ -125,14 +128,21 @@ pub struct Person {
 
 impl Person {
     fn normalise(&mut self) {
-        self.phone = self.phone.as_deref().map(normalise_phone).filter(|p| !p.is_empty());
+        self.phone = self
+            .phone
+            .as_deref()
+            .map(normalise_phone)
+            .filter(|p| !p.is_empty());
         // Deduplicate in input order, so `tags[i]` in an error names the tag the client sent at i.
         let mut seen = std::collections::HashSet::with_capacity(self.tags.len());
         self.tags.retain(|t| seen.insert(t.clone()));
     }
 
     fn search_attributes(&self) -> Vec<(&'static str, AttributeValue)> {
-        vec![(NAME_SEARCH_ATTRIBUTE, AttributeValue::S(self.name.to_lowercase()))]
+        vec![(
+            NAME_SEARCH_ATTRIBUTE,
+            AttributeValue::S(self.name.to_lowercase()),
+        )]
     }
 }
 

@@ -2,11 +2,11 @@
 //! DynamoDB transactions. Knows nothing of HTTP.
 
 use dynamodel::expr::{ToAttr, attr};
-use dynamodel::{Condition, Cursor, Model, Query, SortCondition, Table, ValidationErrors};
+use dynamodel::{Condition, Cursor, Model, Patch, Query, SortCondition, Table, ValidationErrors};
 use time::OffsetDateTime;
 
 use crate::model::{
-    EmailClaim, LIST_INDEX, LIST_PARTITION, NAME_SEARCH_ATTRIBUTE, Person, PersonId,
+    EmailClaim, LIST_INDEX, LIST_PARTITION, NAME_SEARCH_ATTRIBUTE, Person, PersonId, PersonPatch,
 };
 
 /// How often a write without a precondition is retried when another write got in between its read
@@ -240,6 +240,80 @@ impl PeopleService {
         Err(ServiceError::Conflict)
     }
 
+    /// Applies a partial update (JSON merge patch semantics): only the fields in the patch change, and
+    /// an email change moves the email claim in the same transaction.
+    pub async fn patch(
+        &self,
+        id: PersonId,
+        patch: &PersonPatch,
+        precondition: &Precondition,
+    ) -> Result<Person, ServiceError> {
+        for _ in 0..WRITE_ATTEMPTS {
+            let current = self.table.get_consistent::<Person>(&id.key()).await?;
+            if !precondition.allows(current.as_ref().map(|p| p.version)) {
+                return Err(match current {
+                    None => ServiceError::NotFound,
+                    Some(_) => ServiceError::PreconditionFailed,
+                });
+            }
+            let Some(current) = current else {
+                return Err(ServiceError::NotFound);
+            };
+            if patch.is_empty() {
+                return Ok(current);
+            }
+            let mut next = current.clone();
+            patch.apply(&mut next);
+            next.before_save();
+            Model::validate(&next).map_err(ServiceError::Validation)?;
+            // The stored values are the normalised ones, for exactly the fields the patch names.
+            let normalised = PersonPatch {
+                name: patch.name.as_ref().map(|_| next.name.clone()),
+                email: patch.email.as_ref().map(|_| next.email.clone()),
+                phone: patch.phone.as_ref().map(|_| next.phone.clone()),
+                tags: patch.tags.as_ref().map(|_| next.tags.clone()),
+            };
+            let update = normalised.to_update().set_derived(&next);
+            let result = if next.email == current.email {
+                self.table
+                    .update::<Person>(&id.key(), update, Some(current.version), None)
+                    .await
+                    .map(Some)
+            } else {
+                let mut claim = EmailClaim {
+                    email: next.email.clone(),
+                    person_id: id,
+                };
+                let tx = self
+                    .table
+                    .transact()
+                    .update::<Person>(&id.key(), update, Some(current.version), None)
+                    .delete(
+                        &EmailClaim::key_for(&current.email),
+                        Some(EmailClaim::fields().person_id.eq(id)),
+                    )
+                    .create(&mut claim)?;
+                tx.send().await.map(|()| None)
+            };
+            match result {
+                Ok(Some(stored)) => return Ok(stored),
+                Ok(None) => return self.get(&id).await,
+                Err(e)
+                    if e.failed_conditions().contains(&TX_PERSON)
+                        || matches!(e, dynamodel::Error::VersionMismatch { .. }) =>
+                {
+                    if precondition != &Precondition::None {
+                        return Err(ServiceError::PreconditionFailed);
+                    }
+                }
+                Err(e) if e.is_conditional_check_failed() => return Err(ServiceError::EmailTaken),
+                Err(e) if e.is_transaction_conflict() => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(ServiceError::Conflict)
+    }
+
     /// Deletes a person and releases their email.
     pub async fn delete(
         &self,
@@ -282,12 +356,16 @@ impl PeopleService {
             return self.find_by_email(email, &query).await;
         }
         let filter = Condition::all(
-            query.tag.iter().map(|t| Person::fields().tags.contains(t.as_str())).chain(
-                query
-                    .name_prefix
-                    .iter()
-                    .map(|p| attr(NAME_SEARCH_ATTRIBUTE).begins_with(p.to_lowercase())),
-            ),
+            query
+                .tag
+                .iter()
+                .map(|t| Person::fields().tags.contains(t.as_str()))
+                .chain(
+                    query
+                        .name_prefix
+                        .iter()
+                        .map(|p| attr(NAME_SEARCH_ATTRIBUTE).begins_with(p.to_lowercase())),
+                ),
         );
         let page = self
             .table
