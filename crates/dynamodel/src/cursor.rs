@@ -68,6 +68,27 @@ impl Cursor {
         serde_json::from_slice(&bytes).map_err(|_| Error::InvalidCursor("not a position"))
     }
 
+    /// The `ExclusiveStartKey` of a scan, checked against the attributes that make a position.
+    pub(crate) fn to_position(
+        &self,
+        attributes: &[&str],
+    ) -> Result<HashMap<String, AttributeValue>> {
+        let map = Self::decode_raw(&self.0)?;
+        if map.len() != attributes.len() || !attributes.iter().all(|a| map.contains_key(*a)) {
+            return Err(Error::InvalidCursor("not a position in this listing"));
+        }
+        Ok(map
+            .into_iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    Scalar::S(s) => AttributeValue::S(s),
+                    Scalar::N(n) => AttributeValue::N(n),
+                };
+                (k, v)
+            })
+            .collect())
+    }
+
     /// The `ExclusiveStartKey`, checked against the attributes the query's index uses and the
     /// query's partition (attribute name and value).
     pub(crate) fn to_start_key(

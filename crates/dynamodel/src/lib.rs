@@ -33,6 +33,7 @@
 //! ```
 #![warn(missing_docs)]
 
+mod batch;
 mod cursor;
 mod error;
 pub mod expr;
@@ -44,6 +45,9 @@ mod typed;
 mod update;
 mod validation;
 
+pub use batch::{
+    BATCH_GET_LIMIT, BATCH_WRITE_LIMIT, Backoff, BatchGet, BatchWrite, Scan, TRANSACTION_LIMIT,
+};
 pub use cursor::Cursor;
 pub use error::{CancellationReason, Error, Result, SdkErrorKind};
 pub use expr::Condition;

@@ -215,7 +215,7 @@ impl Table {
         }
     }
 
-    fn key_item(&self, key: &Key) -> Item {
+    pub(crate) fn key_item(&self, key: &Key) -> Item {
         let mut item = Item::with_capacity(2);
         self.insert_key(&mut item, key);
         item
@@ -226,7 +226,7 @@ impl Table {
     }
 
     /// False for an item whose TTL attribute lies in the past (expired, not yet deleted by DynamoDB).
-    fn is_live<M: Model>(item: &Item) -> bool {
+    pub(crate) fn is_live<M: Model>(item: &Item) -> bool {
         let Some(ttl) = M::TTL_ATTRIBUTE else {
             return true;
         };
@@ -239,11 +239,13 @@ impl Table {
     }
 
     /// The filter that hides expired items from queries and scans.
-    fn live_filter<M: Model>() -> Option<Condition> {
+    pub(crate) fn live_filter<M: Model>() -> Option<Condition> {
+        // Only a numeric expiry in the past hides an item; a missing or null one never expires.
         M::TTL_ATTRIBUTE.map(|ttl| {
             attr(ttl)
-                .not_exists()
-                .or(attr(ttl).gt(OffsetDateTime::now_utc().unix_timestamp()))
+                .attribute_type("N")
+                .and(attr(ttl).le(OffsetDateTime::now_utc().unix_timestamp()))
+                .not()
         })
     }
 
@@ -365,7 +367,7 @@ impl Table {
 
     /// Applies transforms, validation, version and timestamps, and returns the item and the condition
     /// the put needs. The model keeps its new version and timestamps.
-    fn prepare_put<M: Model>(
+    pub(crate) fn prepare_put<M: Model>(
         &self,
         model: &mut M,
         mode: PutMode,

@@ -1,0 +1,5 @@
+use orders_example::Order;
+
+fn main() {
+    let _ = Order::fields().shipping.city.eq(42);
+}
