@@ -91,12 +91,16 @@ struct ModelOptions {
     derived: Option<syn::Path>,
 }
 
-fn serde_rename(attrs: &[syn::Attribute]) -> syn::Result<Option<String>> {
+/// The stored name from `#[serde(rename = "...")]`, or `None` for a field serde skips (not stored).
+fn serde_name(attrs: &[syn::Attribute], ident: &Ident) -> Option<String> {
     let mut rename = None;
+    let mut skipped = false;
     for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
         // Other serde options are serde's business; only `rename = "..."` changes the stored name.
         let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
+            if meta.path.is_ident("skip") || meta.path.is_ident("skip_serializing") {
+                skipped = true;
+            } else if meta.path.is_ident("rename") {
                 if let Ok(value) = meta.value() {
                     let lit: LitStr = value.parse()?;
                     rename = Some(lit.value());
@@ -111,7 +115,11 @@ fn serde_rename(attrs: &[syn::Attribute]) -> syn::Result<Option<String>> {
             Ok(())
         });
     }
-    Ok(rename)
+    if skipped {
+        None
+    } else {
+        Some(rename.unwrap_or_else(|| ident.to_string()))
+    }
 }
 
 fn field_options(attrs: &[syn::Attribute]) -> syn::Result<FieldOptions> {
@@ -301,12 +309,16 @@ fn expand(input: DeriveInput, model: bool) -> syn::Result<Tokens> {
     let mut fields = Vec::new();
     for f in &named.named {
         let ident = f.ident.clone().expect("named fields have names");
-        let stored = serde_rename(&f.attrs)?.unwrap_or_else(|| ident.to_string());
+        let options = field_options(&f.attrs)?;
+        // A field serde skips is not stored: it gets no path and no patch field.
+        let Some(stored) = serde_name(&f.attrs, &ident) else {
+            continue;
+        };
         fields.push(Field {
             ident,
             ty: f.ty.clone(),
             stored,
-            options: field_options(&f.attrs)?,
+            options,
             span: f.span(),
         });
     }

@@ -1,35 +1,66 @@
 //! # dynamodel
 //!
-//! Typed DynamoDB modeling on top of `aws-sdk-dynamodb` and `serde_dynamo`: a [`Model`] trait that maps
-//! a Rust type to items with single-table keys, validation, transforms, timestamps and optimistic
-//! locking; a [`Table`] with get, put (create, replace, conditional), delete, paged queries with opaque
-//! [`Cursor`]s and transactions; condition expressions that always use placeholders; and one [`Error`]
-//! type with predicates.
+//! Typed DynamoDB modeling on top of `aws-sdk-dynamodb` and `serde_dynamo`, checked while compiling.
+//!
+//! - `#[derive(Model)]` maps a struct to items: key templates for single-table design, secondary
+//!   indexes, transforms before save and after load, defaults, validation (`garde`), timestamps, a
+//!   version for optimistic locking and a TTL attribute. It also generates typed attribute paths
+//!   (`Order::fields().total`), a patch type (`OrderPatch`), `Order::key_for(..)` and
+//!   `Order::table_spec()`.
+//! - [`Table`] reads and writes: get (skipping expired items), create / replace / upsert / conditional
+//!   put, versioned delete, updates ([`Update`]) that keep the version and update time, paged queries
+//!   and scans with opaque [`Cursor`]s, streams, parallel scans, batches of any size with retries, and
+//!   transactions whose cancellation reasons are mapped per item.
+//! - Expressions only ever use `#name` and `:value` placeholders.
+//! - One [`Error`] type keeps the SDK cause and answers predicates such as
+//!   [`Error::is_conditional_check_failed`] and [`Error::is_throttled`].
+//! - Every call runs in a `dynamodb` tracing span with the operation, table and consumed capacity.
 //!
 //! dynamodel knows nothing of HTTP or Lambda.
 //!
-//! ```no_run
-//! use dynamodel::{Key, Model, Query, Table, TableSpec};
+//! ```
+//! use dynamodel::{Model, Patch, Query, Table};
 //! use serde::{Deserialize, Serialize};
 //!
-//! #[derive(Serialize, Deserialize)]
-//! struct Order { id: String, total_cents: u64, version: u64 }
-//!
-//! impl Model for Order {
-//!     const ENTITY: &'static str = "Order";
-//!     const VERSION_ATTRIBUTE: Option<&'static str> = Some("version");
-//!     fn key(&self) -> Key { Key::new(format!("ORDER#{}", self.id), "ORDER") }
-//!     fn version(&self) -> u64 { self.version }
-//!     fn set_version(&mut self, v: u64) { self.version = v }
+//! #[derive(Debug, Clone, Serialize, Deserialize, dynamodel::Model)]
+//! #[dynamodel(pk = "ORDER#{id}", sk = "ORDER", index(name = "gsi1", pk = "CUSTOMER#{customer}", sk = "{id}"))]
+//! struct Order {
+//!     id: String,
+//!     customer: String,
+//!     #[dynamodel(trim, lowercase)]
+//!     status: String,
+//!     total: u64,
+//!     #[dynamodel(version)]
+//!     version: u64,
 //! }
 //!
-//! # async fn demo(table: Table) -> dynamodel::Result<()> {
-//! let mut order = Order { id: "o-1".into(), total_cents: 1200, version: 0 };
-//! table.create(&mut order).await?;          // version 1, fails if the key is taken
-//! order.total_cents = 1500;
-//! table.replace(&mut order).await?;         // only if still at version 1; now version 2
-//! let page = table.query::<Order>(&Query::table("ORDER#o-1").limit(10)).await?;
-//! # let _ = page; Ok(()) }
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> dynamodel::Result<()> {
+//! # let client = dynamodb_local::shared().client();
+//! # dynamodel::create_table(&client, "doc-orders", &Order::table_spec()).await?;
+//! let table = Table::new(client, "doc-orders", Order::table_spec());
+//!
+//! let mut order = Order { id: "o-1".into(), customer: "c-1".into(), status: " NEW ".into(), total: 1200, version: 0 };
+//! table.create(&mut order).await?;                       // fails if the key is taken
+//! assert_eq!((order.status.as_str(), order.version), ("new", 1));
+//!
+//! let mut stale = order.clone();
+//! order.total = 1500;
+//! table.replace(&mut order).await?;                      // only at version 1; now version 2
+//! assert!(table.replace(&mut stale).await.unwrap_err().is_conditional_check_failed());
+//!
+//! // Typed paths: a wrong attribute name or value type does not compile.
+//! let fields = Order::fields();
+//! let page = table
+//!     .query::<Order>(&Query::index("gsi1", "CUSTOMER#c-1").filter(Some(fields.total.ge(1000u64))).limit(10))
+//!     .await?;
+//! assert_eq!(page.items.len(), 1);
+//!
+//! // A patch updates only the fields it names, at the expected version.
+//! let patch = OrderPatch { status: Some("paid".into()), ..Default::default() };
+//! let paid: Order = table.update(&Order::key_for("o-1"), patch.to_update(), Some(2), None).await?;
+//! assert_eq!((paid.status.as_str(), paid.total, paid.version), ("paid", 1500, 3));
+//! # Ok(()) }
 //! ```
 #![warn(missing_docs)]
 
