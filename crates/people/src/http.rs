@@ -302,13 +302,22 @@ impl ApiError {
 }
 
 /// The error and its causes on one line, for logs.
-fn error_chain(err: &dyn std::error::Error) -> String {
+///
+/// The chain stops at an item-conversion error: serde's message can quote a stored value, and logs
+/// carry nothing personal beyond ids.
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
+    let mut current = err;
+    while let Some(cause) = current.source() {
+        if matches!(
+            current.downcast_ref::<dynamodel::Error>(),
+            Some(dynamodel::Error::Conversion(_))
+        ) {
+            break;
+        }
         text.push_str(": ");
         text.push_str(&cause.to_string());
-        source = cause.source();
+        current = cause;
     }
     text
 }
@@ -845,6 +854,34 @@ mod tests {
         ] {
             assert!(parse_list_query(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn logged_error_chains_stop_before_stored_values() {
+        #[derive(Debug, serde::Deserialize)]
+        enum Plan {
+            Free,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        struct Stored {
+            #[allow(dead_code)]
+            plan: Plan,
+        }
+        let item = std::collections::HashMap::from([(
+            "plan".to_owned(),
+            dynamodel::expr::AttributeValue::S("ada@example.com".into()),
+        )]);
+        let conversion = serde_dynamo::from_item::<_, Stored>(item).unwrap_err();
+        assert!(
+            conversion.to_string().contains("ada@"),
+            "the raw error quotes the value: {conversion}"
+        );
+        let err = ApiError::Service(ServiceError::Store(dynamodel::Error::Conversion(
+            conversion,
+        )));
+        let text = error_chain(&err);
+        assert!(text.contains("item conversion failed"), "{text}");
+        assert!(!text.contains("ada@"), "{text}");
     }
 
     #[test]
