@@ -119,6 +119,25 @@ pub struct PeopleService {
 /// Transaction positions, to map cancellation reasons back to their meaning.
 const TX_PERSON: usize = 0;
 
+/// What a failed write of a person (at its stored version, with or without an email-claim move)
+/// means for the caller: `None` to read again and retry, or the error to return.
+fn write_failure(err: dynamodel::Error, precondition: &Precondition) -> Option<ServiceError> {
+    let stale = err.failed_conditions().contains(&TX_PERSON)
+        || matches!(err, dynamodel::Error::VersionMismatch { .. });
+    if stale {
+        // Another write got in between our read and our write: with a precondition the client's
+        // view is stale; without one, decide again on a fresh read.
+        return (precondition != &Precondition::None).then_some(ServiceError::PreconditionFailed);
+    }
+    if err.is_conditional_check_failed() {
+        return Some(ServiceError::EmailTaken);
+    }
+    if err.is_transaction_conflict() {
+        return None;
+    }
+    Some(err.into())
+}
+
 impl PeopleService {
     /// A service over `table`.
     pub fn new(table: Table) -> Self {
@@ -227,14 +246,11 @@ impl PeopleService {
             }
             match tx.send().await {
                 Ok(()) => return Ok((person, false)),
-                Err(e) if e.failed_conditions().contains(&TX_PERSON) => {
-                    if precondition != &Precondition::None {
-                        return Err(ServiceError::PreconditionFailed);
+                Err(e) => {
+                    if let Some(err) = write_failure(e, precondition) {
+                        return Err(err);
                     }
                 }
-                Err(e) if e.is_conditional_check_failed() => return Err(ServiceError::EmailTaken),
-                Err(e) if e.is_transaction_conflict() => {}
-                Err(e) => return Err(e.into()),
             }
         }
         Err(ServiceError::Conflict)
@@ -298,17 +314,11 @@ impl PeopleService {
             match result {
                 Ok(Some(stored)) => return Ok(stored),
                 Ok(None) => return self.get(&id).await,
-                Err(e)
-                    if e.failed_conditions().contains(&TX_PERSON)
-                        || matches!(e, dynamodel::Error::VersionMismatch { .. }) =>
-                {
-                    if precondition != &Precondition::None {
-                        return Err(ServiceError::PreconditionFailed);
+                Err(e) => {
+                    if let Some(err) = write_failure(e, precondition) {
+                        return Err(err);
                     }
                 }
-                Err(e) if e.is_conditional_check_failed() => return Err(ServiceError::EmailTaken),
-                Err(e) if e.is_transaction_conflict() => {}
-                Err(e) => return Err(e.into()),
             }
         }
         Err(ServiceError::Conflict)
