@@ -49,7 +49,7 @@ dev: tools ## run the API on http://127.0.0.1:$(PORT)/people against DynamoDB Lo
 seed: ## create example people through the running API
 	cargo run --quiet -p xtask -- seed http://127.0.0.1:$(PORT)
 
-test: tools test-rust $(if $(wildcard infra/infra.mk),infra-test) ## every test: format, lint, unit, DynamoDB Local, end to end, infrastructure
+test: tools test-rust infra-test ## every test: format, lint, unit, DynamoDB Local, end to end, infrastructure
 
 test-rust:
 	cargo fmt --all --check
@@ -66,6 +66,6 @@ table-spec: ## regenerate infra/table-spec.json from the Rust model
 
 clean: ## remove build output and installed tools
 	cargo clean
-	rm -rf $(TOOLS) cdk.out
+	rm -rf $(TOOLS) cdk.out infra/node_modules
 
--include infra/infra.mk
+include infra/infra.mk

@@ -1,0 +1,334 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+
+import { App, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+
+import { FUNCTIONS, PeopleStack, type PeopleStackProps, type TableSpec, loadTableSpec } from '../lib/people-stack.ts';
+
+type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
+
+function build(stage: 'dev' | 'prod', extra: Partial<PeopleStackProps> = {}, spec: TableSpec = loadTableSpec()) {
+  const app = new App();
+  const stack = new PeopleStack(app, `people-${stage}`, {
+    stage,
+    tableSpec: spec,
+    auth: stage === 'prod',
+    env: { account: '123456789012', region: 'eu-west-1' },
+    ...extra,
+  });
+  return { app, stack };
+}
+
+function synth(stage: 'dev' | 'prod', extra: Partial<PeopleStackProps> = {}, spec: TableSpec = loadTableSpec()) {
+  const { app, stack } = build(stage, extra, spec);
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+const dev = synth('dev');
+const prod = synth('prod');
+
+function resources(template: Template, type: string): Resources {
+  return template.findResources(type) as Resources;
+}
+
+/** The logical id of the function built from `binary`. */
+function functionId(template: Template, binary: string): string {
+  const [id] = Object.entries(resources(template, 'AWS::Lambda::Function')).find(([, r]) =>
+    String(r.Properties.FunctionName ?? '').endsWith(binary),
+  )!;
+  return id;
+}
+
+/** Every IAM statement attached to a function's role. */
+function roleStatements(template: Template, fnId: string): any[] {
+  const fn = resources(template, 'AWS::Lambda::Function')[fnId];
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+  return Object.values(resources(template, 'AWS::IAM::Policy'))
+    .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
+
+const asList = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
+
+describe('DynamoDB table', () => {
+  it('is built from infra/table-spec.json, the export of the Rust model', () => {
+    const spec = loadTableSpec();
+    const [table] = Object.values(resources(dev.template, 'AWS::DynamoDB::Table'));
+    const p = table.Properties;
+    assert.deepEqual(p.KeySchema, [
+      { AttributeName: spec.partition_key.name, KeyType: 'HASH' },
+      ...(spec.sort_key ? [{ AttributeName: spec.sort_key.name, KeyType: 'RANGE' }] : []),
+    ]);
+    const keys = [spec.partition_key, spec.sort_key, ...spec.global_secondary_indexes.flatMap((i) => [i.partition_key, i.sort_key])]
+      .filter((k) => k !== null)
+      .map((k) => ({ AttributeName: k!.name, AttributeType: k!.type }));
+    const unique = keys.filter((k, i) => keys.findIndex((o) => o.AttributeName === k.AttributeName) === i);
+    assert.deepEqual(
+      [...p.AttributeDefinitions].sort((a: any, b: any) => a.AttributeName.localeCompare(b.AttributeName)),
+      unique.sort((a, b) => a.AttributeName.localeCompare(b.AttributeName)),
+    );
+    assert.deepEqual(
+      (p.GlobalSecondaryIndexes ?? []).map((g: any) => ({ name: g.IndexName, keys: g.KeySchema, projection: g.Projection.ProjectionType })),
+      spec.global_secondary_indexes.map((g) => ({
+        name: g.name,
+        keys: [{ AttributeName: g.partition_key.name, KeyType: 'HASH' }, ...(g.sort_key ? [{ AttributeName: g.sort_key.name, KeyType: 'RANGE' }] : [])],
+        projection: 'ALL',
+      })),
+    );
+    assert.equal(p.TimeToLiveSpecification?.AttributeName, spec.ttl_attribute ?? undefined);
+  });
+
+  it('follows a changed definition, so the stack and the model cannot drift apart', () => {
+    const spec = loadTableSpec();
+    const changed: TableSpec = {
+      ...spec,
+      ttl_attribute: 'expires_at',
+      global_secondary_indexes: [...spec.global_secondary_indexes, { name: 'gsi2', partition_key: { name: 'gsi2pk', type: 'S' }, sort_key: null, projection: 'ALL' }],
+    };
+    const { template } = synth('dev', {}, changed);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+      GlobalSecondaryIndexes: Match.arrayWith([Match.objectLike({ IndexName: 'gsi2' })]),
+    });
+  });
+
+  it('is on-demand, encrypted, with point-in-time recovery', () => {
+    for (const { template } of [dev, prod]) {
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        BillingMode: 'PAY_PER_REQUEST',
+        // SSEEnabled without a key id: KMS with the AWS-managed key.
+        SSESpecification: { SSEEnabled: true },
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      });
+    }
+  });
+
+  it('is kept and protected in prod, removable in dev', () => {
+    prod.template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
+    });
+    dev.template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+    prod.template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+  });
+});
+
+describe('functions', () => {
+  for (const [name, def] of Object.entries(FUNCTIONS)) {
+    it(`${def.binary}: arm64, provided.al2023, 128 MB, timeout, tracing, environment, log retention`, () => {
+      const id = functionId(dev.template, def.binary);
+      const fn = resources(dev.template, 'AWS::Lambda::Function')[id].Properties;
+      assert.equal(fn.Runtime, 'provided.al2023');
+      assert.deepEqual(fn.Architectures, ['arm64']);
+      assert.equal(fn.Handler, 'bootstrap');
+      assert.equal(fn.MemorySize, 128);
+      assert.equal(fn.Timeout, 10);
+      assert.deepEqual(fn.TracingConfig, { Mode: 'Active' });
+      assert.deepEqual(fn.Environment.Variables.TABLE_NAME, { Ref: Object.keys(resources(dev.template, 'AWS::DynamoDB::Table'))[0] });
+      assert.equal(fn.Environment.Variables.ALLOWED_ORIGINS, '*');
+      const logGroupId = fn.LoggingConfig.LogGroup.Ref;
+      assert.equal(resources(dev.template, 'AWS::Logs::LogGroup')[logGroupId].Properties.RetentionInDays, 7);
+      assert.equal(resources(prod.template, 'AWS::Logs::LogGroup')[logGroupId].Properties.RetentionInDays, 90);
+      assert.ok(name);
+    });
+
+    it(`${def.binary}: may do exactly ${def.actions.join(', ')} on the table${def.index ? ' and its index' : ''}`, () => {
+      const statements = roleStatements(dev.template, functionId(dev.template, def.binary));
+      const dynamo = statements.filter((s) => asList(s.Action).some((a: string) => a.startsWith('dynamodb:')));
+      assert.equal(dynamo.length, 1);
+      assert.deepEqual([...asList(dynamo[0].Action)].sort(), [...def.actions].sort());
+      const resourcesText = JSON.stringify(dynamo[0].Resource);
+      assert.match(resourcesText, /Table/);
+      assert.equal(resourcesText.includes('/index/gsi1'), def.index);
+      const other = statements.flatMap((s) => asList(s.Action)).filter((a: string) => !a.startsWith('dynamodb:'));
+      assert.deepEqual([...new Set(other)].sort(), ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    });
+  }
+
+  it('grant no wildcard action anywhere, and no DynamoDB access on *', () => {
+    for (const { template } of [dev, prod]) {
+      for (const policy of Object.values(resources(template, 'AWS::IAM::Policy'))) {
+        for (const s of policy.Properties.PolicyDocument.Statement) {
+          for (const action of asList(s.Action)) {
+            assert.notEqual(action, '*');
+            assert.ok(!/^[a-z0-9-]+:\*$/.test(action), `service wildcard ${action}`);
+          }
+          if (asList(s.Action).some((a: string) => a.startsWith('dynamodb:'))) {
+            assert.ok(!asList(s.Resource).includes('*'), 'DynamoDB statement on *');
+          }
+        }
+      }
+      for (const role of Object.values(resources(template, 'AWS::IAM::Role'))) {
+        for (const p of role.Properties.Policies ?? []) {
+          for (const s of p.PolicyDocument.Statement) assert.ok(!asList(s.Action).includes('*'));
+        }
+      }
+    }
+  });
+
+  it('are given separate roles', () => {
+    const roles = Object.values(FUNCTIONS).map((d) => resources(dev.template, 'AWS::Lambda::Function')[functionId(dev.template, d.binary)].Properties.Role['Fn::GetAtt'][0]);
+    assert.equal(new Set(roles).size, 4);
+  });
+
+  it('memory and timeout are configurable', () => {
+    const { template } = synth('dev', { memorySize: 256, timeoutSeconds: 5 });
+    template.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'provided.al2023', MemorySize: 256, Timeout: 5 });
+  });
+});
+
+describe('HTTP API', () => {
+  const routes = (template: Template) => Object.values(resources(template, 'AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
+  const integrationTarget = (template: Template, route: any): string => {
+    const integrationId = route.Target['Fn::Join'][1][1].Ref;
+    const uri = resources(template, 'AWS::ApiGatewayV2::Integration')[integrationId].Properties.IntegrationUri;
+    return uri['Fn::GetAtt'][0];
+  };
+
+  it('routes each path and method to its function, and everything else to get', () => {
+    const expected: Record<string, string> = {
+      'GET /people': 'people-list',
+      'POST /people': 'people-put',
+      'GET /people/{id}': 'people-get',
+      'PUT /people/{id}': 'people-put',
+      'PATCH /people/{id}': 'people-put',
+      'DELETE /people/{id}': 'people-delete',
+      $default: 'people-get',
+    };
+    const found = Object.fromEntries(routes(dev.template).map((r) => [r.RouteKey, integrationTarget(dev.template, r)]));
+    assert.deepEqual(Object.keys(found).sort(), Object.keys(expected).sort());
+    for (const [key, binary] of Object.entries(expected)) {
+      assert.equal(found[key], functionId(dev.template, binary), key);
+    }
+  });
+
+  it('protects write routes with the JWT authorizer in prod, not reads', () => {
+    for (const r of routes(prod.template)) {
+      const write = /^(POST|PUT|PATCH|DELETE) /.test(r.RouteKey);
+      assert.equal(r.AuthorizationType ?? 'NONE', write ? 'JWT' : 'NONE', r.RouteKey);
+    }
+    prod.template.resourceCountIs('AWS::Cognito::UserPool', 1);
+    prod.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'JWT' });
+    for (const r of routes(dev.template)) assert.equal(r.AuthorizationType ?? 'NONE', 'NONE');
+    dev.template.resourceCountIs('AWS::Cognito::UserPool', 0);
+  });
+
+  it('can use an external issuer instead of a user pool', () => {
+    const { template } = synth('prod', { jwtIssuer: 'https://issuer.example.com/', jwtAudience: ['people-api'] });
+    template.resourceCountIs('AWS::Cognito::UserPool', 0);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Issuer: 'https://issuer.example.com/', Audience: ['people-api'] },
+    });
+  });
+
+  it('throttles the stage and writes JSON access logs', () => {
+    dev.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+    prod.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 } });
+    const [stage] = Object.values(resources(dev.template, 'AWS::ApiGatewayV2::Stage'));
+    const format = JSON.parse(stage.Properties.AccessLogSettings.Format);
+    assert.equal(format.requestId, '$context.requestId');
+    assert.equal(format.status, '$context.status');
+    const { template } = synth('dev', { throttleRate: 7, throttleBurst: 9 });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 7, ThrottlingBurstLimit: 9 } });
+  });
+
+  it('answers CORS from configuration', () => {
+    dev.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({ AllowOrigins: ['*'], AllowHeaders: Match.arrayWith(['if-match', 'authorization']), ExposeHeaders: Match.arrayWith(['etag']) }),
+    });
+    const { template } = synth('dev', { allowedOrigins: 'https://app.example.com,https://admin.example.com' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://app.example.com', 'https://admin.example.com'] }) });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ALLOWED_ORIGINS: 'https://app.example.com,https://admin.example.com' }) } });
+  });
+});
+
+describe('web frontend and CDN', () => {
+  it('keeps the bucket private, encrypted, versioned and SSL-only', () => {
+    dev.template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      VersioningConfiguration: { Status: 'Enabled' },
+    });
+    dev.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
+
+  it('serves the bucket through origin access control and /people* from the API, uncached, all methods', () => {
+    dev.template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    const [dist] = Object.values(resources(dev.template, 'AWS::CloudFront::Distribution'));
+    const config = dist.Properties.DistributionConfig;
+    assert.equal(config.DefaultRootObject, 'index.html');
+    assert.equal(config.DefaultCacheBehavior.ViewerProtocolPolicy, 'redirect-to-https');
+    const s3Origin = config.Origins.find((o: any) => o.S3OriginConfig);
+    assert.ok(s3Origin.OriginAccessControlId, 'the bucket origin uses OAC');
+    const api = config.CacheBehaviors.find((b: any) => b.PathPattern === '/people*');
+    assert.ok(api, 'a /people* behavior exists');
+    assert.equal(api.CachePolicyId, '4135ea2d-6df8-44a3-9df3-4b5a84be39ad', 'CachingDisabled');
+    assert.deepEqual([...api.AllowedMethods].sort(), ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']);
+    const apiOrigin = config.Origins.find((o: any) => o.Id === api.TargetOriginId);
+    assert.equal(apiOrigin.CustomOriginConfig.OriginProtocolPolicy, 'https-only');
+    assert.match(JSON.stringify(apiOrigin.DomainName), /ApiEndpoint/);
+  });
+
+  it('deploys the web build, or the placeholder page, with a bucket deployment', () => {
+    dev.template.resourceCountIs('Custom::CDKBucketDeployment', 1);
+  });
+});
+
+describe('monitoring', () => {
+  it('alarms on API 5xx rate, each function\'s errors and throttles, and DynamoDB throttling', () => {
+    const alarms = Object.values(resources(dev.template, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+    assert.equal(alarms.length, 1 + 4 * 2 + 1);
+    const metricNames = alarms.flatMap((a) => (a.MetricName ? [a.MetricName] : (a.Metrics ?? []).map((m: any) => m.MetricStat?.Metric?.MetricName).filter(Boolean)));
+    for (const m of ['5xx', 'Count', 'Errors', 'Throttles', 'ThrottledRequests']) assert.ok(metricNames.includes(m), m);
+    dev.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+
+  it('outputs the API URL, the CloudFront URL and the table name', () => {
+    const outputs = Object.keys(dev.template.findOutputs('*'));
+    for (const o of ['ApiUrl', 'CloudFrontUrl', 'TableName']) assert.ok(outputs.includes(o), o);
+    assert.ok(Object.keys(prod.template.findOutputs('*')).includes('UserPoolId'));
+  });
+});
+
+/** Synthesizes with cdk-nag; returns the validation report ('' when nothing was found). */
+function nagReport(app: App): string {
+  try {
+    app.synth();
+    return '';
+  } catch (e) {
+    const report = path.join(app.outdir, 'validation-report.json');
+    return fs.existsSync(report) ? fs.readFileSync(report, 'utf8') : String(e);
+  }
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  for (const stage of ['dev', 'prod'] as const) {
+    it(`${stage}: no unacknowledged finding`, () => {
+      const { app } = build(stage);
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      assert.equal(nagReport(app), '');
+    });
+  }
+
+  it('reports a finding that nobody acknowledged', () => {
+    const { app, stack } = build('dev');
+    new s3.Bucket(stack, 'Unreviewed');
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    const report = nagReport(app);
+    assert.match(report, /AwsSolutions-S1/);
+    assert.match(report, /Unreviewed/);
+  });
+});
