@@ -69,3 +69,4 @@ clean: ## remove build output and installed tools
 	rm -rf $(TOOLS) cdk.out infra/node_modules
 
 include infra/infra.mk
+include benchmarks/bench.mk
