@@ -49,13 +49,20 @@ where
         op(i).await;
         walls.push(t.elapsed().as_secs_f64() * 1e6);
     }
-    Block { cpu_per_op: (cpu_micros() - cpu0) / n as f64, walls }
+    Block {
+        cpu_per_op: (cpu_micros() - cpu0) / n as f64,
+        walls,
+    }
 }
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     let m = v.len() / 2;
-    if v.len() % 2 == 0 { (v[m - 1] + v[m]) / 2.0 } else { v[m] }
+    if v.len().is_multiple_of(2) {
+        (v[m - 1] + v[m]) / 2.0
+    } else {
+        v[m]
+    }
 }
 
 fn pct(v: &mut [f64], p: f64) -> f64 {
@@ -94,7 +101,8 @@ fn person(i: usize, prefix: &str) -> Person {
 
 /// The raw path: the same item shape (fields + keys + index attributes), converted by hand.
 fn raw_item(p: &Person) -> HashMap<String, AttributeValue> {
-    let mut item: HashMap<String, AttributeValue> = serde_dynamo::to_item(p).expect("person serialises");
+    let mut item: HashMap<String, AttributeValue> =
+        serde_dynamo::to_item(p).expect("person serialises");
     let key = p.key();
     item.insert("pk".into(), AttributeValue::S(key.pk));
     item.insert("sk".into(), AttributeValue::S(key.sk.unwrap_or_default()));
@@ -108,7 +116,10 @@ fn raw_key(id: &PersonId) -> HashMap<String, AttributeValue> {
     let key = id.key();
     HashMap::from([
         ("pk".to_owned(), AttributeValue::S(key.pk)),
-        ("sk".to_owned(), AttributeValue::S(key.sk.unwrap_or_default())),
+        (
+            "sk".to_owned(),
+            AttributeValue::S(key.sk.unwrap_or_default()),
+        ),
     ])
 }
 
@@ -116,7 +127,13 @@ async fn library(client: &Client, table: &Table, n: usize) -> Value {
     let name = table.name().to_owned();
     let seeded: Vec<Person> = (0..40).map(|i| person(i, "seed")).collect();
     for p in &seeded {
-        client.put_item().table_name(&name).set_item(Some(raw_item(p))).send().await.unwrap();
+        client
+            .put_item()
+            .table_name(&name)
+            .set_item(Some(raw_item(p)))
+            .send()
+            .await
+            .unwrap();
     }
     let ids: Vec<PersonId> = seeded.iter().map(|p| p.id).collect();
     let mut results = serde_json::Map::new();
@@ -127,125 +144,176 @@ async fn library(client: &Client, table: &Table, n: usize) -> Value {
             let count = if round == 0 { WARMUP } else { n };
             let tag = format!("{op}{round}");
             let raw = match op {
-                "get" => block(count, |i| {
-                    let (client, name, key) = (client.clone(), name.clone(), raw_key(&ids[i % ids.len()]));
-                    async move {
-                        let out = client.get_item().table_name(name).set_key(Some(key)).send().await.unwrap();
-                        let p: Person = serde_dynamo::from_item(out.item.unwrap()).unwrap();
-                        std::hint::black_box(p);
-                    }
-                })
-                .await,
-                "put" => block(count, |i| {
-                    let item = raw_item(&seeded[i % seeded.len()]);
-                    let (client, name) = (client.clone(), name.clone());
-                    async move {
-                        client.put_item().table_name(name).set_item(Some(item)).send().await.unwrap();
-                    }
-                })
-                .await,
-                "conditional_put" => block(count, |i| {
-                    let item = raw_item(&person(i, &format!("rc{tag}-")));
-                    let (client, name) = (client.clone(), name.clone());
-                    async move {
-                        client
-                            .put_item()
-                            .table_name(name)
-                            .set_item(Some(item))
-                            .condition_expression("attribute_not_exists(#pk)")
-                            .expression_attribute_names("#pk", "pk")
-                            .send()
-                            .await
-                            .unwrap();
-                    }
-                })
-                .await,
-                "query_20" => block(count, |_| {
-                    let (client, name) = (client.clone(), name.clone());
-                    async move {
-                        let out = client
-                            .query()
-                            .table_name(name)
-                            .index_name("gsi1")
-                            .key_condition_expression("#p = :p")
-                            .expression_attribute_names("#p", "gsi1pk")
-                            .expression_attribute_values(":p", AttributeValue::S("PERSON".into()))
-                            .scan_index_forward(false)
-                            .limit(20)
-                            .send()
-                            .await
-                            .unwrap();
-                        let people: Vec<Person> = serde_dynamo::from_items(out.items.unwrap_or_default()).unwrap();
-                        std::hint::black_box(people);
-                    }
-                })
-                .await,
-                _ => block(count, |i| {
-                    let a = raw_item(&person(i, &format!("rta{tag}-")));
-                    let b = raw_item(&person(i, &format!("rtb{tag}-")));
-                    let (client, name) = (client.clone(), name.clone());
-                    async move {
-                        let put = |item| {
-                            TransactWriteItem::builder()
-                                .put(
-                                    Put::builder()
-                                        .table_name(&name)
-                                        .set_item(Some(item))
-                                        .condition_expression("attribute_not_exists(#pk)")
-                                        .expression_attribute_names("#pk", "pk")
-                                        .build()
-                                        .unwrap(),
+                "get" => {
+                    block(count, |i| {
+                        let (client, name, key) =
+                            (client.clone(), name.clone(), raw_key(&ids[i % ids.len()]));
+                        async move {
+                            let out = client
+                                .get_item()
+                                .table_name(name)
+                                .set_key(Some(key))
+                                .send()
+                                .await
+                                .unwrap();
+                            let p: Person = serde_dynamo::from_item(out.item.unwrap()).unwrap();
+                            std::hint::black_box(p);
+                        }
+                    })
+                    .await
+                }
+                "put" => {
+                    block(count, |i| {
+                        let item = raw_item(&seeded[i % seeded.len()]);
+                        let (client, name) = (client.clone(), name.clone());
+                        async move {
+                            client
+                                .put_item()
+                                .table_name(name)
+                                .set_item(Some(item))
+                                .send()
+                                .await
+                                .unwrap();
+                        }
+                    })
+                    .await
+                }
+                "conditional_put" => {
+                    block(count, |i| {
+                        let item = raw_item(&person(i, &format!("rc{tag}-")));
+                        let (client, name) = (client.clone(), name.clone());
+                        async move {
+                            client
+                                .put_item()
+                                .table_name(name)
+                                .set_item(Some(item))
+                                .condition_expression("attribute_not_exists(#pk)")
+                                .expression_attribute_names("#pk", "pk")
+                                .send()
+                                .await
+                                .unwrap();
+                        }
+                    })
+                    .await
+                }
+                "query_20" => {
+                    block(count, |_| {
+                        let (client, name) = (client.clone(), name.clone());
+                        async move {
+                            let out = client
+                                .query()
+                                .table_name(name)
+                                .index_name("gsi1")
+                                .key_condition_expression("#p = :p")
+                                .expression_attribute_names("#p", "gsi1pk")
+                                .expression_attribute_values(
+                                    ":p",
+                                    AttributeValue::S("PERSON".into()),
                                 )
-                                .build()
-                        };
-                        client.transact_write_items().transact_items(put(a)).transact_items(put(b)).send().await.unwrap();
-                    }
-                })
-                .await,
+                                .scan_index_forward(false)
+                                .limit(20)
+                                .send()
+                                .await
+                                .unwrap();
+                            let people: Vec<Person> =
+                                serde_dynamo::from_items(out.items.unwrap_or_default()).unwrap();
+                            std::hint::black_box(people);
+                        }
+                    })
+                    .await
+                }
+                _ => {
+                    block(count, |i| {
+                        let a = raw_item(&person(i, &format!("rta{tag}-")));
+                        let b = raw_item(&person(i, &format!("rtb{tag}-")));
+                        let (client, name) = (client.clone(), name.clone());
+                        async move {
+                            let put = |item| {
+                                TransactWriteItem::builder()
+                                    .put(
+                                        Put::builder()
+                                            .table_name(&name)
+                                            .set_item(Some(item))
+                                            .condition_expression("attribute_not_exists(#pk)")
+                                            .expression_attribute_names("#pk", "pk")
+                                            .build()
+                                            .unwrap(),
+                                    )
+                                    .build()
+                            };
+                            client
+                                .transact_write_items()
+                                .transact_items(put(a))
+                                .transact_items(put(b))
+                                .send()
+                                .await
+                                .unwrap();
+                        }
+                    })
+                    .await
+                }
             };
             let dm = match op {
-                "get" => block(count, |i| {
-                    let (table, key) = (table.clone(), ids[i % ids.len()].key());
-                    async move {
-                        let p: Person = table.get(&key).await.unwrap().unwrap();
-                        std::hint::black_box(p);
-                    }
-                })
-                .await,
-                "put" => block(count, |i| {
-                    let mut p = seeded[i % seeded.len()].clone();
-                    let table = table.clone();
-                    async move {
-                        table.put(&mut p, PutMode::Upsert).await.unwrap();
-                    }
-                })
-                .await,
-                "conditional_put" => block(count, |i| {
-                    let mut p = person(i, &format!("dc{tag}-"));
-                    let table = table.clone();
-                    async move {
-                        table.create(&mut p).await.unwrap();
-                    }
-                })
-                .await,
-                "query_20" => block(count, |_| {
-                    let table = table.clone();
-                    async move {
-                        let q = Query::index("gsi1", "PERSON").descending().limit(20);
-                        let page = table.query::<Person>(&q).await.unwrap();
-                        std::hint::black_box(page);
-                    }
-                })
-                .await,
-                _ => block(count, |i| {
-                    let mut a = person(i, &format!("dta{tag}-"));
-                    let mut b = person(i, &format!("dtb{tag}-"));
-                    let table = table.clone();
-                    async move {
-                        table.transact().create(&mut a).unwrap().create(&mut b).unwrap().send().await.unwrap();
-                    }
-                })
-                .await,
+                "get" => {
+                    block(count, |i| {
+                        let (table, key) = (table.clone(), ids[i % ids.len()].key());
+                        async move {
+                            let p: Person = table.get(&key).await.unwrap().unwrap();
+                            std::hint::black_box(p);
+                        }
+                    })
+                    .await
+                }
+                "put" => {
+                    block(count, |i| {
+                        let mut p = seeded[i % seeded.len()].clone();
+                        let table = table.clone();
+                        async move {
+                            table.put(&mut p, PutMode::Upsert).await.unwrap();
+                        }
+                    })
+                    .await
+                }
+                "conditional_put" => {
+                    block(count, |i| {
+                        let mut p = person(i, &format!("dc{tag}-"));
+                        let table = table.clone();
+                        async move {
+                            table.create(&mut p).await.unwrap();
+                        }
+                    })
+                    .await
+                }
+                "query_20" => {
+                    block(count, |_| {
+                        let table = table.clone();
+                        async move {
+                            let q = Query::index("gsi1", "PERSON").descending().limit(20);
+                            let page = table.query::<Person>(&q).await.unwrap();
+                            std::hint::black_box(page);
+                        }
+                    })
+                    .await
+                }
+                _ => {
+                    block(count, |i| {
+                        let mut a = person(i, &format!("dta{tag}-"));
+                        let mut b = person(i, &format!("dtb{tag}-"));
+                        let table = table.clone();
+                        async move {
+                            table
+                                .transact()
+                                .create(&mut a)
+                                .unwrap()
+                                .create(&mut b)
+                                .unwrap()
+                                .send()
+                                .await
+                                .unwrap();
+                        }
+                    })
+                    .await
+                }
             };
             if round > 0 {
                 raw_cpu.push(raw.cpu_per_op);
@@ -257,14 +325,24 @@ async fn library(client: &Client, table: &Table, n: usize) -> Value {
         let raw = summary(raw_cpu, raw_wall);
         let dm = summary(dm_cpu, dm_wall);
         let ratio = dm["cpu_us_median"].as_f64().unwrap() / raw["cpu_us_median"].as_f64().unwrap();
-        eprintln!("library {op}: raw {:.1} µs, dynamodel {:.1} µs CPU/op ({ratio:.3}×)", raw["cpu_us_median"], dm["cpu_us_median"]);
-        results.insert(op.to_owned(), json!({ "raw_sdk": raw, "dynamodel": dm, "cpu_ratio": ratio }));
+        eprintln!(
+            "library {op}: raw {:.1} µs, dynamodel {:.1} µs CPU/op ({ratio:.3}×)",
+            raw["cpu_us_median"], dm["cpu_us_median"]
+        );
+        results.insert(
+            op.to_owned(),
+            json!({ "raw_sdk": raw, "dynamodel": dm, "cpu_ratio": ratio }),
+        );
     }
     Value::Object(results)
 }
 
 fn edge(table: &Table, function: Function) -> Edge {
-    Edge::new(PeopleService::new(table.clone()), AllowedOrigins::Any, function)
+    Edge::new(
+        PeopleService::new(table.clone()),
+        AllowedOrigins::Any,
+        function,
+    )
 }
 
 async fn handlers(table: &Table, n: usize) -> Value {
@@ -272,7 +350,11 @@ async fn handlers(table: &Table, n: usize) -> Value {
     let service = PeopleService::new(table.clone());
     let mut ids = Vec::new();
     for i in 0..50 {
-        let input = people::PersonInput { name: format!("Handler {i}"), email: format!("h{i}@example.com"), ..Default::default() };
+        let input = people::PersonInput {
+            name: format!("Handler {i}"),
+            email: format!("h{i}@example.com"),
+            ..Default::default()
+        };
         ids.push(service.create(input).await.unwrap().id);
     }
     let mut out = serde_json::Map::new();
@@ -293,7 +375,11 @@ async fn handlers(table: &Table, n: usize) -> Value {
             let victims: Vec<PersonId> = if route.starts_with("DELETE") {
                 let mut v = Vec::with_capacity(count);
                 for i in 0..count {
-                    let input = people::PersonInput { name: "Gone".into(), email: format!("del{round}-{i}@example.com"), ..Default::default() };
+                    let input = people::PersonInput {
+                        name: "Gone".into(),
+                        email: format!("del{round}-{i}@example.com"),
+                        ..Default::default()
+                    };
                     v.push(service.create(input).await.unwrap().id);
                 }
                 v
@@ -330,7 +416,10 @@ async fn handlers(table: &Table, n: usize) -> Value {
                 walls.extend(b.walls);
             }
         }
-        eprintln!("handler {route}: {:.1} µs CPU/request", median(&mut cpus.clone()));
+        eprintln!(
+            "handler {route}: {:.1} µs CPU/request",
+            median(&mut cpus.clone())
+        );
         out.insert(route.to_owned(), summary(cpus, walls));
     }
     Value::Object(out)
@@ -345,7 +434,12 @@ async fn load_people(table: &Table, count: usize) {
     let mut tasks = tokio::task::JoinSet::new();
     for chunk in chunks {
         let table = table.clone();
-        tasks.spawn_local(async move { table.batch_write(chunk, dynamodel::Backoff::default()).await.unwrap() });
+        tasks.spawn_local(async move {
+            table
+                .batch_write(chunk, dynamodel::Backoff::default())
+                .await
+                .unwrap()
+        });
         while tasks.len() >= 8 {
             assert!(tasks.join_next().await.unwrap().unwrap().is_empty());
         }
@@ -358,19 +452,27 @@ async fn load_people(table: &Table, count: usize) {
 async fn scaling(client: &Client, requests: usize, big: usize) -> Value {
     let mut out = serde_json::Map::new();
     let name = format!("bench-scale-{}", std::process::id());
-    dynamodel::create_table(client, &name, &table_spec()).await.unwrap();
+    dynamodel::create_table(client, &name, &table_spec())
+        .await
+        .unwrap();
     let table = Table::new(client.clone(), name, table_spec());
     let mut loaded = 0;
     for size in [1_000usize, big] {
         let t = Instant::now();
         load_people(&table, size - loaded).await;
         loaded = size;
-        eprintln!("scaling: {size} people loaded in {:.1} s", t.elapsed().as_secs_f64());
+        eprintln!(
+            "scaling: {size} people loaded in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
         let list = edge(&table, Function::List);
         let b = block(requests, |_| {
             let list = list.clone();
             async move {
-                let r = list.handle(invocation(request("GET", "/people?limit=20", &[], None))).await.unwrap();
+                let r = list
+                    .handle(invocation(request("GET", "/people?limit=20", &[], None)))
+                    .await
+                    .unwrap();
                 assert_eq!(r.status_code, 200);
             }
         })
@@ -380,7 +482,11 @@ async fn scaling(client: &Client, requests: usize, big: usize) -> Value {
             size.to_string(),
             json!({ "p50_us": pct(&mut walls, 0.5), "p99_us": pct(&mut walls, 0.99), "cpu_us": b.cpu_per_op }),
         );
-        eprintln!("scaling {size}: p50 {:.0} µs p99 {:.0} µs", pct(&mut walls, 0.5), pct(&mut walls, 0.99));
+        eprintln!(
+            "scaling {size}: p50 {:.0} µs p99 {:.0} µs",
+            pct(&mut walls, 0.5),
+            pct(&mut walls, 0.99)
+        );
     }
     Value::Object(out)
 }
@@ -390,20 +496,38 @@ async fn scaling(client: &Client, requests: usize, big: usize) -> Value {
 fn tool(args: &[String]) -> bool {
     match args.first().map(String::as_str) {
         Some("event") => {
-            let headers: &[(&str, &str)] = if args.len() > 3 { &[("content-type", "application/json")] } else { &[] };
+            let headers: &[(&str, &str)] = if args.len() > 3 {
+                &[("content-type", "application/json")]
+            } else {
+                &[]
+            };
             let event = request(&args[1], &args[2], headers, args.get(3).map(String::as_str));
             println!("{}", serde_json::to_string(&event).unwrap());
             true
         }
         Some("setup") => {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             runtime.block_on(async {
-                let client = dynamodb_local::client_for(&std::env::var("DYNAMODB_ENDPOINT").expect("DYNAMODB_ENDPOINT"));
-                dynamodel::create_table(&client, &args[1], &table_spec()).await.unwrap();
+                let client = dynamodb_local::client_for(
+                    &std::env::var("DYNAMODB_ENDPOINT").expect("DYNAMODB_ENDPOINT"),
+                );
+                dynamodel::create_table(&client, &args[1], &table_spec())
+                    .await
+                    .unwrap();
                 let table = Table::new(client, args[1].clone(), table_spec());
-                let input = people::PersonInput { name: "Cold Start".into(), email: "cold@example.com".into(), ..Default::default() };
+                let input = people::PersonInput {
+                    name: "Cold Start".into(),
+                    email: "cold@example.com".into(),
+                    ..Default::default()
+                };
                 let p = PeopleService::new(table).create(input).await.unwrap();
-                println!("{}", json!({ "table": args[1], "id": p.id.to_string(), "pk": p.id.key().pk }));
+                println!(
+                    "{}",
+                    json!({ "table": args[1], "id": p.id.to_string(), "pk": p.id.key().pk })
+                );
             });
             true
         }
@@ -416,15 +540,26 @@ fn main() {
     if tool(&args) {
         return;
     }
-    let n: usize = std::env::var("BENCH_OPS").ok().and_then(|v| v.parse().ok()).unwrap_or(400);
-    let big: usize = std::env::var("BENCH_SCALE").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let n: usize = std::env::var("BENCH_OPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400);
+    let big: usize = std::env::var("BENCH_SCALE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let local = tokio::task::LocalSet::new();
     let result = local.block_on(&runtime, async {
         let endpoint = std::env::var("DYNAMODB_ENDPOINT").expect("DYNAMODB_ENDPOINT");
         let client = dynamodb_local::client_for(&endpoint);
         let name = format!("bench-{}", std::process::id());
-        dynamodel::create_table(&client, &name, &table_spec()).await.unwrap();
+        dynamodel::create_table(&client, &name, &table_spec())
+            .await
+            .unwrap();
         let table = Table::new(client.clone(), name.clone(), table_spec());
         let started = Instant::now();
         let library = library(&client, &table, n).await;

@@ -32,10 +32,10 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
         if header.is_empty() {
             break;
         }
-        if let Some((name, value)) = header.split_once(':') {
-            if name.eq_ignore_ascii_case("content-length") {
-                length = value.trim().parse().unwrap_or(0);
-            }
+        if let Some((name, value)) = header.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            length = value.trim().parse().unwrap_or(0);
         }
     }
     let mut body = vec![0; length];
@@ -75,7 +75,14 @@ struct State {
     done: bool,
 }
 
-fn serve(stream: TcpStream, state: &std::sync::Mutex<State>, event: &[u8], invocations: usize, start: Instant, pid: u32) {
+fn serve(
+    stream: TcpStream,
+    state: &std::sync::Mutex<State>,
+    event: &[u8],
+    invocations: usize,
+    start: Instant,
+    pid: u32,
+) {
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
     while let Some(req) = read_request(&mut reader) {
@@ -94,7 +101,11 @@ fn serve(stream: TcpStream, state: &std::sync::Mutex<State>, event: &[u8], invoc
                 st.sent_at = Instant::now();
                 format!("req-{}", st.served)
             };
-            let deadline = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() + 10_000;
+            let deadline = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_millis()
+                + 10_000;
             respond(
                 &mut writer,
                 "200 OK",
@@ -107,7 +118,9 @@ fn serve(stream: TcpStream, state: &std::sync::Mutex<State>, event: &[u8], invoc
                 ],
                 event,
             );
-        } else if req.method == "POST" && (req.path.ends_with("/response") || req.path.ends_with("/error")) {
+        } else if req.method == "POST"
+            && (req.path.ends_with("/response") || req.path.ends_with("/error"))
+        {
             {
                 let mut st = state.lock().unwrap();
                 let failed = req.path.ends_with("/error")
@@ -143,7 +156,10 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let invocations: usize = args[1].parse().expect("invocation count");
     let event: std::sync::Arc<[u8]> = std::fs::read(&args[2]).expect("event file").into();
-    let sep = args.iter().position(|a| a == "--").expect("-- before the program");
+    let sep = args
+        .iter()
+        .position(|a| a == "--")
+        .expect("-- before the program");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let api = listener.local_addr().unwrap().to_string();
 
@@ -158,7 +174,11 @@ fn main() {
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "bench")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(if std::env::var_os("EMULATOR_STDERR").is_some() { Stdio::inherit() } else { Stdio::null() })
+        .stderr(if std::env::var_os("EMULATOR_STDERR").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
         .spawn()
         .expect("start the function");
     let pid = child.id();
@@ -174,7 +194,9 @@ fn main() {
         hwm: None,
         done: false,
     }));
-    listener.set_nonblocking(true).expect("nonblocking listener");
+    listener
+        .set_nonblocking(true)
+        .expect("nonblocking listener");
     loop {
         if state.lock().unwrap().done {
             break;
@@ -197,14 +219,24 @@ fn main() {
         }
     }
     let mut st = state.lock().unwrap();
-    let (init_ms, first_response_ms, answered, errors, hwm) = (st.init_ms, st.first_response_ms, st.answered, st.errors, st.hwm);
+    let (init_ms, first_response_ms, answered, errors, hwm) = (
+        st.init_ms,
+        st.first_response_ms,
+        st.answered,
+        st.errors,
+        st.hwm,
+    );
     let mut warm_us = std::mem::take(&mut st.warm_us);
     drop(st);
     let hwm = hwm.or_else(|| vm_hwm_kb(pid));
     let _ = child.kill();
     let _ = child.wait();
     warm_us.sort_by(|a, b| a.total_cmp(b));
-    let p = |q: f64| warm_us.get(((warm_us.len() as f64 - 1.0) * q).round() as usize).copied();
+    let p = |q: f64| {
+        warm_us
+            .get(((warm_us.len() as f64 - 1.0) * q).round() as usize)
+            .copied()
+    };
     println!(
         "{}",
         serde_json::json!({
