@@ -49,8 +49,11 @@ fn respond(stream: &mut TcpStream, status: &str, headers: &[(&str, String)], bod
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str("\r\n");
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(body);
+    // One write per response: a head and a body in two small writes can stall on Nagle's algorithm
+    // against the client's delayed ACK (40 ms a response).
+    let mut message = head.into_bytes();
+    message.extend_from_slice(body);
+    let _ = stream.write_all(&message);
     let _ = stream.flush();
 }
 
@@ -83,6 +86,8 @@ fn serve(
     start: Instant,
     pid: u32,
 ) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_nodelay(true);
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
     while let Some(req) = read_request(&mut reader) {

@@ -44,6 +44,33 @@ pub struct Config {
     pub dynamodb_endpoint: Option<String>,
 }
 
+/// The SDK configuration straight from the variables Lambda sets (region and the execution role's
+/// credentials), or `None` outside Lambda-like environments.
+///
+/// Loading `aws_config`'s full provider chain (profiles, SSO, web identity, IMDS) costs about 3.7 ms of
+/// init, measured with `benchmarks/src/bin/init-probe.rs`; a function never needs it, because Lambda
+/// puts the region and the role's credentials in the environment.
+fn lambda_environment() -> Option<aws_config::SdkConfig> {
+    use aws_config::{Region, SdkConfig};
+    use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
+    let var = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
+    let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION"))?;
+    let credentials = Credentials::new(
+        var("AWS_ACCESS_KEY_ID")?,
+        var("AWS_SECRET_ACCESS_KEY")?,
+        var("AWS_SESSION_TOKEN"),
+        None,
+        "lambda-environment",
+    );
+    Some(
+        SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region))
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .build(),
+    )
+}
+
 /// A required setting is missing.
 #[derive(Debug, thiserror::Error)]
 #[error("environment variable {0} must be set")]
@@ -68,11 +95,20 @@ impl Config {
 
     /// Builds the DynamoDB client (once per process) and the edge for `function`.
     pub async fn edge(self, function: Function) -> Edge {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        if let Some(endpoint) = &self.dynamodb_endpoint {
-            loader = loader.endpoint_url(endpoint);
-        }
-        let client = aws_sdk_dynamodb::Client::new(&loader.load().await);
+        let client = match lambda_environment() {
+            Some(config) => {
+                let mut builder = aws_sdk_dynamodb::config::Builder::from(&config);
+                builder.set_endpoint_url(self.dynamodb_endpoint.clone());
+                aws_sdk_dynamodb::Client::from_conf(builder.build())
+            }
+            None => {
+                let mut loader = aws_config::defaults(BehaviorVersion::latest());
+                if let Some(endpoint) = &self.dynamodb_endpoint {
+                    loader = loader.endpoint_url(endpoint);
+                }
+                aws_sdk_dynamodb::Client::new(&loader.load().await)
+            }
+        };
         let table = Table::new(client, self.table_name, table_spec());
         Edge::new(PeopleService::new(table), self.allowed_origins, function)
     }

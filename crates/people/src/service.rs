@@ -149,13 +149,8 @@ impl PeopleService {
         &self.table
     }
 
-    fn build(
-        id: PersonId,
-        input: PersonInput,
-        created_at: OffsetDateTime,
-        version: u64,
-    ) -> Result<Person, ServiceError> {
-        let mut person = Person {
+    fn draft(id: PersonId, input: PersonInput, created_at: OffsetDateTime, version: u64) -> Person {
+        Person {
             id,
             name: input.name,
             email: input.email,
@@ -164,8 +159,13 @@ impl PeopleService {
             created_at,
             updated_at: created_at,
             version,
-        };
-        // Validate before any read or write, so bad input costs no DynamoDB call.
+        }
+    }
+
+    /// A draft that passed the model's transforms and rules: for writes that read first, so bad input
+    /// costs no DynamoDB call.
+    fn validated(id: PersonId, input: PersonInput) -> Result<Person, ServiceError> {
+        let mut person = Self::draft(id, input, OffsetDateTime::now_utc(), 0);
         person.before_save();
         Model::validate(&person).map_err(ServiceError::Validation)?;
         Ok(person)
@@ -173,11 +173,19 @@ impl PeopleService {
 
     /// Creates a person with a new id.
     pub async fn create(&self, input: PersonInput) -> Result<Person, ServiceError> {
-        let person = Self::build(PersonId::generate(), input, OffsetDateTime::now_utc(), 0)?;
-        self.insert(person).await
+        // The write validates the model itself; there is no read to save here.
+        self.insert(Self::draft(
+            PersonId::generate(),
+            input,
+            OffsetDateTime::now_utc(),
+            0,
+        ))
+        .await
     }
 
     async fn insert(&self, mut person: Person) -> Result<Person, ServiceError> {
+        // The claim's key is the normalised email: transform first (the write validates).
+        person.before_save();
         let mut claim = EmailClaim {
             email: person.email.clone(),
             person_id: person.id,
@@ -213,7 +221,7 @@ impl PeopleService {
         input: PersonInput,
         precondition: &Precondition,
     ) -> Result<(Person, bool), ServiceError> {
-        let draft = Self::build(id, input, OffsetDateTime::now_utc(), 0)?;
+        let draft = Self::validated(id, input)?;
         for _ in 0..WRITE_ATTEMPTS {
             let current = self.table.get_consistent::<Person>(&id.key()).await?;
             if !precondition.allows(current.as_ref().map(|p| p.version)) {
