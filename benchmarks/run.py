@@ -145,6 +145,32 @@ def cold_start(env, endpoint):
     return results
 
 
+PROBE_STAGES = {
+    0: "nothing (the floor's runtime loop)",
+    1: "+ JSON tracing subscriber",
+    2: "+ aws_config defaults loaded (provider chain)",
+    3: "+ DynamoDB client from that config",
+    5: "SdkConfig built from the environment",
+    6: "SdkConfig from the environment + DynamoDB client",
+    4: "what the functions do (telemetry, config, client, edge)",
+}
+
+
+def init_attribution(env):
+    """Init time of our start-up, stage by stage (benchmarks/src/bin/init-probe.rs)."""
+    event = os.path.join(OUT, "event-hello.json")
+    penv = dict(env, TABLE_NAME="bench-cold", RUST_LOG="warn", AWS_REGION="us-east-1")
+    result = {}
+    for stage, label in PROBE_STAGES.items():
+        inits = []
+        for _ in range(COLD_RUNS):
+            out = subprocess.check_output([tool("runtime-emulator"), "1", event, "--", tool("init-probe")], env=dict(penv, PROBE_STAGE=str(stage)), text=True)
+            inits.append(json.loads(out)["init_ms"])
+        result[stage] = {"label": label, "init_ms_p50": statistics.median(inits), "init_ms_min": min(inits), "init_ms_max": max(inits)}
+        log(f"init stage {stage} ({label}): {result[stage]['init_ms_p50']:.2f} ms")
+    return result
+
+
 def versions():
     def out(cmd):
         try:
@@ -217,7 +243,7 @@ def arm_text(arm):
     return arm if isinstance(arm, str) else f"{arm:.0f} s"
 
 
-def report(meta, lib, peer, cold, size, build_s):
+def report(meta, lib, peer, cold, size, build_s, probe):
     L = lib["library"]
     lines = ["# Benchmark results", "",
              f"Written by `make bench` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; the whole run took "
@@ -279,6 +305,16 @@ def report(meta, lib, peer, cold, size, build_s):
         lines.append(f"| {name} | {c['init_ms_p50']:.1f} ({c['init_ms_min']:.1f}–{c['init_ms_max']:.1f}) | {c['first_response_ms_p50']:.1f} "
                      f"({c['first_response_ms_min']:.1f}–{c['first_response_ms_max']:.1f}) | {c['warm_us_p50'] or 0:.0f} / {c['warm_us_p99'] or 0:.0f} | "
                      f"{c['peak_rss_mb']:.1f} | {c['errors']} |")
+    lines += ["", "### Where init goes", "",
+              "The same runtime loop as the floor, with our start-up cut off at each stage (`init-probe`), "
+              f"{COLD_RUNS} starts each:", "", "| stage | init ms p50 (min–max) |", "|---|---|"]
+    for stage, p in probe.items():
+        lines.append(f"| {p['label']} | {p['init_ms_p50']:.2f} ({p['init_ms_min']:.2f}–{p['init_ms_max']:.2f}) |")
+    lines += ["", "Building the DynamoDB client is what costs: its default HTTPS client loads the operating system's "
+              "trust store when it is created (`strace` shows `rustls-native-certs` reading "
+              "`/etc/ssl/certs/ca-certificates.crt` and then every file in `/etc/ssl/certs` on this Debian machine). "
+              "The provider chain of `aws_config` is no longer on the functions' path: they build the SDK config from "
+              "the variables Lambda sets (`people::config`)."]
     lines += ["", "## Bootstrap sizes", "", "| function | x86_64 raw | x86_64 zip | arm64 raw | arm64 zip |", "|---|---|---|---|---|"]
     mb = lambda n: f"{n / 1e6:.2f} MB"
     for name in FUNCTIONS + ["hello"]:
@@ -325,14 +361,15 @@ def main():
         log("peer: Dynamoose vs raw SDK on Node.js")
         peer = json.loads(subprocess.check_output(["node", os.path.join(BENCH, "node", "bench.mjs"), endpoint, "bench-peer", str(OPS)], env=env, text=True))
         cold = cold_start(env, endpoint)
+        probe = init_attribution(env)
     finally:
         ddb.terminate()
         ddb.wait()
     meta["total_seconds"] = time.time() - started
     with open(os.path.join(OUT, "results.json"), "w") as f:
-        json.dump({"meta": meta, "library": lib, "peer": peer, "cold": cold, "sizes": size, "build_seconds": build_s}, f, indent=2)
+        json.dump({"meta": meta, "library": lib, "peer": peer, "cold": cold, "probe": probe, "sizes": size, "build_seconds": build_s}, f, indent=2)
     svg(lib, peer)
-    report(meta, lib, peer, cold, size, build_s)
+    report(meta, lib, peer, cold, size, build_s, probe)
     log(f"wrote benchmarks/RESULTS.md and benchmarks/latency.svg in {meta['total_seconds'] / 60:.1f} min")
 
 
