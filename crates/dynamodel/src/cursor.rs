@@ -96,20 +96,7 @@ impl Cursor {
         attributes: &[&str],
         partition: (&str, &AttributeValue),
     ) -> Result<HashMap<String, AttributeValue>> {
-        let map = Self::decode_raw(&self.0)?;
-        if map.len() != attributes.len() || !attributes.iter().all(|a| map.contains_key(*a)) {
-            return Err(Error::InvalidCursor("not a position in this listing"));
-        }
-        let key: HashMap<String, AttributeValue> = map
-            .into_iter()
-            .map(|(k, v)| {
-                let v = match v {
-                    Scalar::S(s) => AttributeValue::S(s),
-                    Scalar::N(n) => AttributeValue::N(n),
-                };
-                (k, v)
-            })
-            .collect();
+        let key = self.to_position(attributes)?;
         if key.get(partition.0) != Some(partition.1) {
             return Err(Error::InvalidCursor("not a position in this listing"));
         }
