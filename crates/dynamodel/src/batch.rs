@@ -5,8 +5,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{
-    DeleteRequest, Get, KeysAndAttributes, PutRequest, ReturnConsumedCapacity, TransactGetItem,
-    WriteRequest,
+    DeleteRequest, Get, KeysAndAttributes, PutRequest, TransactGetItem, WriteRequest,
 };
 use futures_util::{Stream, TryStreamExt};
 use tracing::Instrument;
@@ -190,7 +189,7 @@ impl Table {
                     .client()
                     .batch_get_item()
                     .request_items(self.name(), request)
-                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                    .return_consumed_capacity(crate::table::capacity(&span))
                     .send()
                     .instrument(span)
                     .await
@@ -266,7 +265,7 @@ impl Table {
                     .client()
                     .batch_write_item()
                     .request_items(self.name(), std::mem::take(&mut pending))
-                    .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                    .return_consumed_capacity(crate::table::capacity(&span))
                     .send()
                     .instrument(span)
                     .await
@@ -318,7 +317,7 @@ impl Table {
             .client()
             .transact_get_items()
             .set_transact_items(Some(items))
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .return_consumed_capacity(crate::table::capacity(&span))
             .send()
             .instrument(span)
             .await
@@ -372,7 +371,7 @@ impl Table {
             .set_segment(scan.segment.map(|s| s.0))
             .set_total_segments(scan.segment.map(|s| s.1))
             .consistent_read(scan.consistent)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .return_consumed_capacity(crate::table::capacity(&span))
             .send()
             .instrument(span)
             .await

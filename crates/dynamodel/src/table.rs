@@ -151,6 +151,16 @@ pub struct TransactWrite<'t> {
     token: Option<String>,
 }
 
+/// Consumed capacity is asked for only when the call's span is recorded: otherwise DynamoDB would send
+/// it and the SDK parse it on every call for nobody.
+pub(crate) fn capacity(span: &tracing::Span) -> ReturnConsumedCapacity {
+    if span.is_disabled() {
+        ReturnConsumedCapacity::None
+    } else {
+        ReturnConsumedCapacity::Total
+    }
+}
+
 fn record_capacity(span: &tracing::Span, capacity: Option<&ConsumedCapacity>) {
     if let Some(units) = capacity.and_then(ConsumedCapacity::capacity_units) {
         span.record("consumed", units);
@@ -305,7 +315,7 @@ impl Table {
             .set_expression_attribute_names(ph.take_names())
             .set_expression_attribute_values(ph.take_values())
             .return_values(ReturnValue::AllNew)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .return_consumed_capacity(crate::table::capacity(&span))
             .send()
             .instrument(span.clone())
             .await;
@@ -353,7 +363,7 @@ impl Table {
             .table_name(&*self.name)
             .set_key(Some(self.key_item(key)))
             .consistent_read(consistent)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .return_consumed_capacity(crate::table::capacity(&span))
             .send()
             .instrument(span.clone())
             .await
@@ -438,7 +448,7 @@ impl Table {
             .set_condition_expression(expression)
             .set_expression_attribute_names(ph.take_names())
             .set_expression_attribute_values(ph.take_values())
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .return_consumed_capacity(crate::table::capacity(&span))
             .send()
             .instrument(span.clone())
             .await;
@@ -501,7 +511,7 @@ impl Table {
             .set_expression_attribute_names(ph.take_names())
             .set_expression_attribute_values(ph.take_values())
             .return_values(ReturnValue::AllOld)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .return_consumed_capacity(crate::table::capacity(&span))
             .send()
             .instrument(span.clone())
             .await;
@@ -601,7 +611,7 @@ impl Table {
                 .scan_index_forward(query.ascending)
                 .consistent_read(query.consistent)
                 .limit(i32::try_from(read_limit).unwrap_or(i32::MAX))
-                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .return_consumed_capacity(crate::table::capacity(&span))
                 .send()
                 .instrument(span.clone())
                 .await
@@ -774,7 +784,7 @@ impl TransactWrite<'_> {
             .transact_write_items()
             .set_transact_items(Some(self.items))
             .set_client_request_token(self.token)
-            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .return_consumed_capacity(crate::table::capacity(&span))
             .send()
             .instrument(span.clone())
             .await;
