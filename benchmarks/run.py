@@ -151,7 +151,8 @@ PROBE_STAGES = {
     2: "+ aws_config defaults loaded (provider chain)",
     3: "+ DynamoDB client from that config",
     5: "SdkConfig built from the environment",
-    6: "SdkConfig from the environment + DynamoDB client",
+    6: "SdkConfig from the environment + DynamoDB client (SDK default HTTPS client, OS trust store)",
+    7: "SdkConfig from the environment + DynamoDB client trusting the Amazon Trust Services roots",
     4: "what the functions do (telemetry, config, client, edge)",
 }
 

@@ -3,8 +3,13 @@
 //! 3. handler cost: each route's handler fed API Gateway v2 events;
 //! 6. scaling: list latency with 1k and with 100k people.
 //!
-//! CPU is the process's user+sys time (`getrusage`) around a block of operations on a current-thread
-//! runtime; DynamoDB Local runs in another process, so its CPU is not counted.
+//! CPU is the process's user+sys time (`CLOCK_PROCESS_CPUTIME_ID`) around a block of operations on a
+//! current-thread runtime; DynamoDB Local runs in another process, so its CPU is not counted.
+//!
+//! A handler's CPU is split into the DynamoDB calls and the rest by [`meter::DynamoDbCalls`], a tracing
+//! layer that charges the process CPU between the first poll of each `dynamodb` span's `send()` and its
+//! last, to the call: on a current-thread runtime that serves one request at a time, everything that runs
+//! in that window (the SDK, the connection task, the socket I/O) is the call's work.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -20,15 +25,75 @@ use time::OffsetDateTime;
 const WARMUP: usize = 100;
 const ROUNDS: usize = 5;
 
-fn cpu_micros() -> f64 {
-    // SAFETY: getrusage writes into the struct we pass.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage
+fn cpu_nanos() -> u64 {
+    // SAFETY: clock_gettime writes into the struct we pass.
+    let ts = unsafe {
+        let mut ts: libc::timespec = std::mem::zeroed();
+        libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts);
+        ts
     };
-    let t = |tv: libc::timeval| tv.tv_sec as f64 * 1e6 + tv.tv_usec as f64;
-    t(usage.ru_utime) + t(usage.ru_stime)
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+fn cpu_micros() -> f64 {
+    cpu_nanos() as f64 / 1e3
+}
+
+mod meter {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use tracing::span::Id;
+    use tracing::{Metadata, Subscriber};
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::Context;
+    use tracing_subscriber::registry::LookupSpan;
+
+    /// CPU ns spent inside DynamoDB calls since the last [`take`].
+    static INSIDE: AtomicU64 = AtomicU64::new(0);
+
+    pub fn take() -> u64 {
+        INSIDE.swap(0, Ordering::Relaxed)
+    }
+
+    struct Window {
+        first_enter: u64,
+        last_exit: u64,
+    }
+
+    /// Charges the CPU from a `dynamodb` span's first enter to its last exit to the DynamoDB call.
+    pub struct DynamoDbCalls;
+
+    impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for DynamoDbCalls {
+        fn enabled(&self, metadata: &Metadata<'_>, _: Context<'_, S>) -> bool {
+            metadata.is_span() && metadata.name() == "dynamodb"
+        }
+
+        fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+            let now = super::cpu_nanos();
+            let span = ctx.span(id).expect("entered span exists");
+            let mut ext = span.extensions_mut();
+            if ext.get_mut::<Window>().is_none() {
+                ext.insert(Window {
+                    first_enter: now,
+                    last_exit: now,
+                });
+            }
+        }
+
+        fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
+            let now = super::cpu_nanos();
+            let span = ctx.span(id).expect("exited span exists");
+            if let Some(window) = span.extensions_mut().get_mut::<Window>() {
+                window.last_exit = now;
+            }
+        }
+
+        fn on_close(&self, id: Id, ctx: Context<'_, S>) {
+            let span = ctx.span(&id).expect("closed span exists");
+            if let Some(window) = span.extensions().get::<Window>() {
+                INSIDE.fetch_add(window.last_exit - window.first_enter, Ordering::Relaxed);
+            }
+        }
+    }
 }
 
 /// One block of `n` operations: CPU µs per op, and every op's wall time in µs.
@@ -137,8 +202,12 @@ async fn library(client: &Client, table: &Table, n: usize) -> Value {
     }
     let ids: Vec<PersonId> = seeded.iter().map(|p| p.id).collect();
     let mut results = serde_json::Map::new();
+    let only = std::env::var("BENCH_LIB_OPS").unwrap_or_default();
     let ops = ["get", "put", "conditional_put", "query_20", "transaction_2"];
-    for op in ops {
+    for op in ops
+        .into_iter()
+        .filter(|op| only.is_empty() || only.split(',').any(|o| o == *op))
+    {
         let (mut raw_cpu, mut raw_wall, mut dm_cpu, mut dm_wall) = (vec![], vec![], vec![], vec![]);
         for round in 0..=ROUNDS {
             let count = if round == 0 { WARMUP } else { n };
@@ -367,60 +436,84 @@ async fn handlers(table: &Table, n: usize) -> Value {
     ];
     for (route, function) in routes {
         let edge = edge(table, function);
-        let mut cpus = vec![];
-        let mut walls = vec![];
+        let (mut cpus, mut walls, mut inside, mut outside) = (vec![], vec![], vec![], vec![]);
         for round in 0..=ROUNDS {
             let count = if round == 0 { WARMUP.min(n) } else { n };
-            // Deletes need people to delete: create them outside the measured block.
-            let victims: Vec<PersonId> = if route.starts_with("DELETE") {
-                let mut v = Vec::with_capacity(count);
-                for i in 0..count {
-                    let input = people::PersonInput {
-                        name: "Gone".into(),
-                        email: format!("del{round}-{i}@example.com"),
-                        ..Default::default()
-                    };
-                    v.push(service.create(input).await.unwrap().id);
-                }
-                v
-            } else {
-                Vec::new()
-            };
-            let b = block(count, |i| {
-                let event = match route {
-                    "GET /people/{id}" => request("GET", &format!("/people/{}", ids[i % ids.len()]), &[], None),
-                    "GET /people?limit=20" => request("GET", "/people?limit=20", &[], None),
-                    "POST /people" => request(
-                        "POST",
-                        "/people",
-                        &json,
-                        Some(&json!({"name": "New", "email": format!("new{round}-{i}@example.com"), "tags": ["a"]}).to_string()),
-                    ),
-                    "PUT /people/{id}" => request(
-                        "PUT",
-                        &format!("/people/{}", ids[i % ids.len()]),
-                        &json,
-                        Some(&json!({"name": format!("Renamed {i}"), "email": format!("h{}@example.com", i % ids.len())}).to_string()),
-                    ),
-                    _ => request("DELETE", &format!("/people/{}", victims[i]), &[], None),
+            // Each round runs the requests twice: plainly (the total), then with the DynamoDB-call meter.
+            for metered in [false, true] {
+                // Deletes need people to delete: create them outside the measured block.
+                let victims: Vec<PersonId> = if route.starts_with("DELETE") {
+                    let mut v = Vec::with_capacity(count);
+                    for i in 0..count {
+                        let input = people::PersonInput {
+                            name: "Gone".into(),
+                            email: format!("del{round}-{metered}-{i}@example.com"),
+                            ..Default::default()
+                        };
+                        v.push(service.create(input).await.unwrap().id);
+                    }
+                    v
+                } else {
+                    Vec::new()
                 };
-                let edge = edge.clone();
-                async move {
-                    let response = edge.handle(invocation(event)).await.unwrap();
-                    assert!(response.status_code < 300, "{route}: {}", response.status_code);
+                let guard = metered.then(|| {
+                    use tracing_subscriber::layer::SubscriberExt;
+                    tracing::subscriber::set_default(
+                        tracing_subscriber::registry().with(meter::DynamoDbCalls),
+                    )
+                });
+                meter::take();
+                let b = block(count, |i| {
+                    let event = match route {
+                        "GET /people/{id}" => request("GET", &format!("/people/{}", ids[i % ids.len()]), &[], None),
+                        "GET /people?limit=20" => request("GET", "/people?limit=20", &[], None),
+                        "POST /people" => request(
+                            "POST",
+                            "/people",
+                            &json,
+                            Some(&json!({"name": "New", "email": format!("new{round}-{metered}-{i}@example.com"), "tags": ["a"]}).to_string()),
+                        ),
+                        "PUT /people/{id}" => request(
+                            "PUT",
+                            &format!("/people/{}", ids[i % ids.len()]),
+                            &json,
+                            Some(&json!({"name": format!("Renamed {i}"), "email": format!("h{}@example.com", i % ids.len())}).to_string()),
+                        ),
+                        _ => request("DELETE", &format!("/people/{}", victims[i]), &[], None),
+                    };
+                    let edge = edge.clone();
+                    async move {
+                        let response = edge.handle(invocation(event)).await.unwrap();
+                        assert!(response.status_code < 300, "{route}: {}", response.status_code);
+                    }
+                })
+                .await;
+                let dynamodb = meter::take() as f64 / 1e3 / count as f64;
+                drop(guard);
+                if round == 0 {
+                    continue;
                 }
-            })
-            .await;
-            if round > 0 {
-                cpus.push(b.cpu_per_op);
-                walls.extend(b.walls);
+                if metered {
+                    inside.push(dynamodb);
+                    outside.push(b.cpu_per_op - dynamodb);
+                } else {
+                    cpus.push(b.cpu_per_op);
+                    walls.extend(b.walls);
+                }
             }
         }
+        let mut summary = summary(cpus, walls);
+        summary["dynamodb_cpu_us_median"] = json!(median(&mut inside));
+        summary["outside_cpu_us_median"] = json!(median(&mut outside.clone()));
+        summary["outside_cpu_us_min"] = json!(outside.iter().cloned().fold(f64::MAX, f64::min));
+        summary["outside_cpu_us_max"] = json!(outside.iter().cloned().fold(f64::MIN, f64::max));
         eprintln!(
-            "handler {route}: {:.1} µs CPU/request",
-            median(&mut cpus.clone())
+            "handler {route}: {:.1} µs CPU/request; metered: DynamoDB calls {:.1} µs, outside {:.1} µs",
+            summary["cpu_us_median"],
+            summary["dynamodb_cpu_us_median"],
+            summary["outside_cpu_us_median"]
         );
-        out.insert(route.to_owned(), summary(cpus, walls));
+        out.insert(route.to_owned(), summary);
     }
     Value::Object(out)
 }
@@ -562,9 +655,25 @@ fn main() {
             .unwrap();
         let table = Table::new(client.clone(), name.clone(), table_spec());
         let started = Instant::now();
-        let library = library(&client, &table, n).await;
-        let handlers = handlers(&table, n).await;
-        let scaling = scaling(&client, 300, big).await;
+        // `BENCH_PARTS` (default all): which of library, handlers, scaling to run, for profiling one.
+        let parts =
+            std::env::var("BENCH_PARTS").unwrap_or_else(|_| "library,handlers,scaling".into());
+        let part = |p: &str| parts.split(',').any(|x| x == p);
+        let library = if part("library") {
+            library(&client, &table, n).await
+        } else {
+            json!({})
+        };
+        let handlers = if part("handlers") {
+            handlers(&table, n).await
+        } else {
+            json!({})
+        };
+        let scaling = if part("scaling") {
+            scaling(&client, 300, big).await
+        } else {
+            json!({})
+        };
         json!({
             "ops_per_block": n,
             "rounds": ROUNDS,

@@ -2,7 +2,9 @@
 //! loop as the hello-world floor.
 //! 0 = nothing, 1 = + JSON tracing subscriber, 2 = + `aws_config` defaults loaded,
 //! 3 = + DynamoDB client built, 4 = + the people edge (what the functions do),
-//! 5 = an `SdkConfig` built directly from the environment, 6 = 5 + a DynamoDB client from it.
+//! 5 = an `SdkConfig` built directly from the environment, 6 = 5 + a DynamoDB client from it (the SDK's
+//! default HTTPS client: the operating system's trust store), 7 = 5 + a DynamoDB client whose HTTPS client
+//! trusts the compiled-in Amazon Trust Services roots (`people::tls`).
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::{Value, json};
@@ -26,13 +28,19 @@ async fn main() -> Result<(), Error> {
         }
         keep.push(Box::new(config));
     }
-    if stage == 5 || stage == 6 {
+    if (5..=7).contains(&stage) {
         let config = aws_config::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::new("us-east-1"))
             .build();
         if stage == 6 {
             keep.push(Box::new(aws_sdk_dynamodb::Client::new(&config)));
+        }
+        if stage == 7 {
+            let conf = aws_sdk_dynamodb::config::Builder::from(&config)
+                .http_client(people::tls::TrustStore::AmazonTrustServices.https_client())
+                .build();
+            keep.push(Box::new(aws_sdk_dynamodb::Client::from_conf(conf)));
         }
         keep.push(Box::new(config));
     }

@@ -6,6 +6,7 @@ use dynamodel::Table;
 use crate::http::{Edge, Function};
 use crate::model::table_spec;
 use crate::service::PeopleService;
+use crate::tls::{InvalidTrustStore, TrustStore};
 
 /// Which origins get CORS headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +43,8 @@ pub struct Config {
     pub allowed_origins: AllowedOrigins,
     /// `DYNAMODB_ENDPOINT`, for DynamoDB Local.
     pub dynamodb_endpoint: Option<String>,
+    /// `TLS_TRUST_STORE`: `amazon` (default) or `system`; see [`crate::tls`].
+    pub trust_store: TrustStore,
 }
 
 /// The SDK configuration straight from the variables Lambda sets (region and the execution role's
@@ -71,44 +74,51 @@ fn lambda_environment() -> Option<aws_config::SdkConfig> {
     )
 }
 
-/// A required setting is missing.
+/// A setting is missing or malformed.
 #[derive(Debug, thiserror::Error)]
-#[error("environment variable {0} must be set")]
-pub struct MissingSetting(&'static str);
+pub enum ConfigError {
+    /// A required variable is unset or blank.
+    #[error("environment variable {0} must be set")]
+    Missing(&'static str),
+    /// `TLS_TRUST_STORE` names no store.
+    #[error(transparent)]
+    TrustStore(#[from] InvalidTrustStore),
+}
 
 impl Config {
     /// Reads the environment.
-    pub fn from_env() -> Result<Self, MissingSetting> {
+    pub fn from_env() -> Result<Self, ConfigError> {
         let var = |name| {
             std::env::var(name)
                 .ok()
                 .filter(|v: &String| !v.trim().is_empty())
         };
         Ok(Self {
-            table_name: var("TABLE_NAME").ok_or(MissingSetting("TABLE_NAME"))?,
+            table_name: var("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?,
             allowed_origins: AllowedOrigins::parse(
                 &var("ALLOWED_ORIGINS").unwrap_or_else(|| "*".into()),
             ),
             dynamodb_endpoint: var("DYNAMODB_ENDPOINT"),
+            trust_store: TrustStore::choose(
+                var("TLS_TRUST_STORE").as_deref(),
+                var("AWS_REGION")
+                    .or_else(|| var("AWS_DEFAULT_REGION"))
+                    .as_deref(),
+            )?,
         })
     }
 
     /// Builds the DynamoDB client (once per process) and the edge for `function`.
     pub async fn edge(self, function: Function) -> Edge {
-        let client = match lambda_environment() {
-            Some(config) => {
-                let mut builder = aws_sdk_dynamodb::config::Builder::from(&config);
-                builder.set_endpoint_url(self.dynamodb_endpoint.clone());
-                aws_sdk_dynamodb::Client::from_conf(builder.build())
-            }
-            None => {
-                let mut loader = aws_config::defaults(BehaviorVersion::latest());
-                if let Some(endpoint) = &self.dynamodb_endpoint {
-                    loader = loader.endpoint_url(endpoint);
-                }
-                aws_sdk_dynamodb::Client::new(&loader.load().await)
-            }
+        let config = match lambda_environment() {
+            Some(config) => config,
+            // Outside Lambda: profiles, SSO and the rest of the provider chain.
+            None => aws_config::defaults(BehaviorVersion::latest()).load().await,
         };
+        let mut builder = aws_sdk_dynamodb::config::Builder::from(&config)
+            .http_client(self.trust_store.https_client());
+        builder.set_endpoint_url(self.dynamodb_endpoint.clone());
+        let client = aws_sdk_dynamodb::Client::from_conf(builder.build());
         let table = Table::new(client, self.table_name, table_spec());
         Edge::new(PeopleService::new(table), self.allowed_origins, function)
     }

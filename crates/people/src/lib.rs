@@ -11,8 +11,9 @@ pub mod http;
 pub mod model;
 pub mod service;
 pub mod telemetry;
+pub mod tls;
 
-pub use config::{AllowedOrigins, Config};
+pub use config::{AllowedOrigins, Config, ConfigError};
 pub use http::{Edge, Function};
 pub use model::{Person, PersonId, table_spec};
 pub use service::{PeopleService, PersonInput};
