@@ -118,7 +118,7 @@ def cold_start(env, endpoint):
         with open(path, "w") as f:
             f.write(subprocess.check_output([tool("bench-lib"), "event", *args], text=True))
         events[name] = path
-    fenv = dict(env, TABLE_NAME="bench-cold", RUST_LOG="warn", AWS_REGION="us-east-1")
+    fenv = dict(env, TABLE_NAME="bench-cold", RUST_LOG="info", AWS_REGION="us-east-1")
     node_env = dict(fenv, PERSON_PK=setup["pk"])
     programs = {name: [tool(name)] for name in FUNCTIONS + ["hello"]}
     programs["node-dynamoose"] = ["node", os.path.join(BENCH, "node", "bootstrap.mjs")]
@@ -160,7 +160,7 @@ PROBE_STAGES = {
 def init_attribution(env):
     """Init time of our start-up, stage by stage (benchmarks/src/bin/init-probe.rs)."""
     event = os.path.join(OUT, "event-hello.json")
-    penv = dict(env, TABLE_NAME="bench-cold", RUST_LOG="warn", AWS_REGION="us-east-1")
+    penv = dict(env, TABLE_NAME="bench-cold", RUST_LOG="info", AWS_REGION="us-east-1")
     result = {}
     for stage, label in PROBE_STAGES.items():
         inits = []
@@ -170,6 +170,22 @@ def init_attribution(env):
         result[stage] = {"label": label, "init_ms_p50": statistics.median(inits), "init_ms_min": min(inits), "init_ms_max": max(inits)}
         log(f"init stage {stage} ({label}): {result[stage]['init_ms_p50']:.2f} ms")
     return result
+
+
+def handler_parts(env):
+    """The handler's pieces outside the DynamoDB call, with criterion (benchmarks/src/edge_parts.rs)."""
+    home = os.path.join(OUT, "criterion")
+    shutil.rmtree(home, ignore_errors=True)
+    subprocess.run([tool("bench-lib"), "parts"], env=dict(env, CRITERION_HOME=home), check=True, stdout=subprocess.DEVNULL)
+    parts = {}
+    for estimates in sorted(glob.glob(os.path.join(home, "edge", "*", "new", "estimates.json"))):
+        with open(estimates) as f:
+            median = json.load(f)["median"]["point_estimate"]
+        with open(os.path.join(os.path.dirname(estimates), "benchmark.json")) as f:
+            name = json.load(f)["function_id"]
+        parts[name] = median
+        log(f"part {name}: {median / 1000:.2f} µs")
+    return parts
 
 
 def versions():
@@ -244,7 +260,7 @@ def arm_text(arm):
     return arm if isinstance(arm, str) else f"{arm:.0f} s"
 
 
-def report(meta, lib, peer, cold, size, build_s, probe):
+def report(meta, lib, peer, cold, size, build_s, probe, parts):
     L = lib["library"]
     lines = ["# Benchmark results", "",
              f"Written by `make bench` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; the whole run took "
@@ -256,7 +272,7 @@ def report(meta, lib, peer, cold, size, build_s, probe):
     lines += ["", "## Method", "",
               f"- **Library overhead** (`benchmarks/src/bin/bench-lib.rs`): each operation runs in blocks of {lib['ops_per_block']} after "
               f"{lib['warmup']} warm-up operations, {lib['rounds']} rounds, raw SDK and dynamodel alternating block by block. CPU is the "
-              "client process's user+sys time (`getrusage`) per operation on a current-thread Tokio runtime; DynamoDB Local is another "
+              "client process's user+sys time (`CLOCK_PROCESS_CPUTIME_ID`) per operation on a current-thread Tokio runtime; DynamoDB Local is another "
               "process, so its CPU is not counted. Medians of the rounds, with min–max. The raw path is `aws-sdk-dynamodb` with "
               "hand-written `serde_dynamo` conversion of the same `Person` struct and item (keys, index attributes, search copy). "
               "dynamodel additionally runs the model's transforms and `garde` validation on every write and sets version and timestamps.",
@@ -264,9 +280,18 @@ def report(meta, lib, peer, cold, size, build_s, probe):
               "nothing follows (no empty last page), and builds a cursor.",
               "- **The peer** (`benchmarks/node/bench.mjs`): the same five operations, same item shape and table definition, through "
               "Dynamoose and through the raw `@aws-sdk/client-dynamodb` with `marshall`/`unmarshall`; CPU from `process.cpuUsage()`.",
-              "- **Handler cost**: each route's handler (`Edge::handle`) fed API Gateway v2 events in-process. \"Outside DynamoDB\" "
-              "subtracts the raw-SDK CPU of the DynamoDB calls the route makes (get: GetItem; list: Query; create: a 2-item "
-              "transaction; replace and delete: GetItem + a 2-item transaction), measured above.",
+              "- **Handler cost**: per request, what the function's process does: parse the API Gateway v2 event from its JSON "
+              "text, `Edge::handle` it (with the production JSON log line, written to a sink), serialise the response. The "
+              "library runs use the functions' own DynamoDB client (`people::config::dynamodb_client`). Each round runs the "
+              "requests twice: plainly, for the total, and under a tracing layer that charges the process CPU from the first "
+              "poll of each DynamoDB call's `send()` to its last to the call (on a current-thread runtime serving one request, "
+              "everything in that window, SDK, connection task, socket I/O, is the call's). The layer's own cost inside the "
+              "windows (a CPU-clock read is a syscall, ~0.5 µs) is calibrated on empty spans and subtracted. **Outside DynamoDB "
+              "= plain total − DynamoDB calls**; recording the span also makes dynamodel ask for consumed capacity, which "
+              "lands in the window, so this can understate the outside by a microsecond or two. The metered run's total is "
+              "shown too. `OPTIONS /people` (CORS preflight, no DynamoDB call) is the edge's floor.",
+              "- **Handler parts** (`benchmarks/src/edge_parts.rs`, criterion, in the same release binary): the pieces of "
+              "a request outside the DynamoDB call, one at a time; criterion's median estimate.",
               f"- **Cold start and memory** (`runtime-emulator`), after the runs above have warmed DynamoDB Local's JVM: a Lambda Runtime API on loopback starts the release `bootstrap` "
               f"and times exec → first `GET /invocation/next` (init) and exec → first response posted; {COLD_RUNS} starts each, "
               f"median with min–max. Peak RSS is VmHWM after {WARM_INVOCATIONS} invocations. The floor is a `lambda_runtime` hello "
@@ -293,12 +318,19 @@ def report(meta, lib, peer, cold, size, build_s, probe):
         f = lambda d: f"{d['wall_us_p50']:.0f} / {d['wall_us_p99']:.0f}"
         lines.append(f"| {op} | {f(r['raw_sdk'])} | {f(r['dynamodel'])} | {f(p['raw_sdk'])} | {f(p['dynamoose'])} |")
     lines += ["", "![latency distributions](latency.svg)", "", "## Handler cost (µs CPU per request)", "",
-              "| route | handler total | DynamoDB calls (raw SDK) | outside DynamoDB |", "|---|---|---|---|"]
-    raw = {op: L[op]["raw_sdk"]["cpu_us_median"] for op in L}
-    calls = {"GET /people/{id}": raw["get"], "GET /people?limit=20": raw["query_20"], "POST /people": raw["transaction_2"],
-             "PUT /people/{id}": raw["get"] + raw["transaction_2"], "DELETE /people/{id}": raw["get"] + raw["transaction_2"]}
+              "| route | handler total | DynamoDB calls | outside DynamoDB (min–max of rounds) | metered run total |",
+              "|---|---|---|---|---|"]
     for route, h in lib["handlers"].items():
-        lines.append(f"| {route} | {h['cpu_us_median']:.0f} | {calls[route]:.0f} | {h['cpu_us_median'] - calls[route]:.0f} |")
+        if route.startswith("_"):
+            continue
+        lines.append(f"| {route} | {h['cpu_us_median']:.0f} | {h['dynamodb_cpu_us_median']:.0f} | **{h['outside_cpu_us_median']:.0f}** "
+                     f"({h['outside_cpu_us_min']:.0f}–{h['outside_cpu_us_max']:.0f}) | {h['metered_total_cpu_us_median']:.0f} |")
+    if parts:
+        lines += ["", "### The parts outside the DynamoDB call (criterion, median)", "", "| part | µs |", "|---|---|"]
+        for name, ns in parts.items():
+            lines.append(f"| {name} | {ns / 1000:.2f} |")
+        lines += ["", "A list page converts 21 items and writes 20 people as JSON: its outside cost is per item, about "
+                  "`person from item` + `person to JSON body` each, on top of a single-item request's."]
     lines += ["", "## Cold start and memory", "",
               "| function | init ms (min–max) | exec → first response ms (min–max) | warm p50 / p99 µs | peak RSS MB | errors |",
               "|---|---|---|---|---|---|"]
@@ -311,11 +343,12 @@ def report(meta, lib, peer, cold, size, build_s, probe):
               f"{COLD_RUNS} starts each:", "", "| stage | init ms p50 (min–max) |", "|---|---|"]
     for stage, p in probe.items():
         lines.append(f"| {p['label']} | {p['init_ms_p50']:.2f} ({p['init_ms_min']:.2f}–{p['init_ms_max']:.2f}) |")
-    lines += ["", "Building the DynamoDB client is what costs: its default HTTPS client loads the operating system's "
-              "trust store when it is created (`strace` shows `rustls-native-certs` reading "
-              "`/etc/ssl/certs/ca-certificates.crt` and then every file in `/etc/ssl/certs` on this Debian machine). "
-              "The provider chain of `aws_config` is no longer on the functions' path: they build the SDK config from "
-              "the variables Lambda sets (`people::config`)."]
+    lines += ["", "The SDK's default HTTPS client loads the operating system's trust store when the client is built "
+              "(`strace` shows `rustls-native-certs` reading `/etc/ssl/certs/ca-certificates.crt` and then every file in "
+              "`/etc/ssl/certs`): that is the gap between the two client stages above. The functions' client trusts only "
+              "the five Amazon Trust Services roots compiled into the binary (`people::tls`; `TLS_TRUST_STORE=system` "
+              "restores the OS store), and the provider chain of `aws_config` is not on their path: they build the SDK "
+              "config from the variables Lambda sets (`people::config`)."]
     lines += ["", "## Bootstrap sizes", "", "| function | x86_64 raw | x86_64 zip | arm64 raw | arm64 zip |", "|---|---|---|---|---|"]
     mb = lambda n: f"{n / 1e6:.2f} MB"
     for name in FUNCTIONS + ["hello"]:
@@ -332,14 +365,18 @@ def report(meta, lib, peer, cold, size, build_s, probe):
     floor = cold["hello"]["init_ms_p50"]
     worst_init = max(cold[f]["init_ms_p50"] for f in FUNCTIONS)
     worst_rss = max(cold[f]["peak_rss_mb"] for f in FUNCTIONS)
-    worst_edge = max(h["cpu_us_median"] - calls[r] for r, h in lib["handlers"].items())
+    edges = {r: h["outside_cpu_us_median"] for r, h in lib["handlers"].items() if not r.startswith("_") and not r.startswith("OPTIONS")}
+    worst_route = max(edges, key=edges.get)
+    worst_edge = edges[worst_route]
+    single = {r: v for r, v in edges.items() if "limit" not in r}
     verdict = lambda ok: "met" if ok else "**missed**"
     lines += ["## Targets", "", "| target | result | |", "|---|---|---|",
               f"| dynamodel CPU ≤ 1.10× raw SDK | worst operation {worst:.2f}× | {verdict(worst <= 1.10)} |",
               f"| ≥ 10× less CPU than Dynamoose | least lead {least_lead:.1f}× | {verdict(least_lead >= 10)} |",
               f"| init ≤ 1.5× hello-world floor | worst {worst_init:.1f} ms vs {floor:.1f} ms = {worst_init / floor:.2f}× | {verdict(worst_init <= 1.5 * floor)} |",
               f"| peak RSS ≤ 24 MB per function | worst {worst_rss:.1f} MB | {verdict(worst_rss <= 24)} |",
-              f"| handler CPU outside DynamoDB ≤ 20 µs | worst {worst_edge:.0f} µs | {verdict(worst_edge <= 20)} |",
+              f"| handler CPU outside DynamoDB ≤ 20 µs | worst {worst_edge:.0f} µs ({worst_route}); single-item routes "
+              f"{min(single.values()):.0f}–{max(single.values()):.0f} µs | {verdict(worst_edge <= 20)} |",
               f"| list p50 at {SCALE:,} ≤ 1.2× at 1k | {sbig['p50_us'] / s1k['p50_us']:.2f}× | {verdict(sbig['p50_us'] / s1k['p50_us'] <= 1.2)} |", ""]
     with open(os.path.join(BENCH, "RESULTS.md"), "w") as f:
         f.write("\n".join(lines))
@@ -359,6 +396,8 @@ def main():
         # cold starts that follow measure the functions, not a cold database.
         log("Rust: library overhead, handler cost, scaling")
         lib = json.loads(subprocess.check_output([tool("bench-lib")], env=env, text=True))
+        log("Rust: handler parts (criterion)")
+        parts = handler_parts(env)
         log("peer: Dynamoose vs raw SDK on Node.js")
         peer = json.loads(subprocess.check_output(["node", os.path.join(BENCH, "node", "bench.mjs"), endpoint, "bench-peer", str(OPS)], env=env, text=True))
         cold = cold_start(env, endpoint)
@@ -368,9 +407,10 @@ def main():
         ddb.wait()
     meta["total_seconds"] = time.time() - started
     with open(os.path.join(OUT, "results.json"), "w") as f:
-        json.dump({"meta": meta, "library": lib, "peer": peer, "cold": cold, "probe": probe, "sizes": size, "build_seconds": build_s}, f, indent=2)
+        json.dump({"meta": meta, "library": lib, "peer": peer, "cold": cold, "probe": probe, "sizes": size, "build_seconds": build_s,
+                   "parts_ns": parts}, f, indent=2)
     svg(lib, peer)
-    report(meta, lib, peer, cold, size, build_s, probe)
+    report(meta, lib, peer, cold, size, build_s, probe, parts)
     log(f"wrote benchmarks/RESULTS.md and benchmarks/latency.svg in {meta['total_seconds'] / 60:.1f} min")
 
 

@@ -14,6 +14,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
+use aws_lambda_events::apigw::ApiGatewayV2httpRequest;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use dynamodel::{Model, PutMode, Query, Table};
@@ -44,14 +45,91 @@ mod meter {
     use tracing::span::Id;
     use tracing::{Metadata, Subscriber};
     use tracing_subscriber::Layer;
+    use tracing_subscriber::filter::FilterFn;
     use tracing_subscriber::layer::Context;
     use tracing_subscriber::registry::LookupSpan;
 
     /// CPU ns spent inside DynamoDB calls since the last [`take`].
     static INSIDE: AtomicU64 = AtomicU64::new(0);
+    /// Clock reads made inside those windows (each is the meter's own cost, not the call's).
+    static READS: AtomicU64 = AtomicU64::new(0);
 
-    pub fn take() -> u64 {
-        INSIDE.swap(0, Ordering::Relaxed)
+    /// Calls (closed `dynamodb` spans).
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+
+    /// What the meter saw since the last call, raw.
+    pub struct Taken {
+        /// Sum over calls of the CPU ns from first enter to last exit.
+        pub window_ns: f64,
+        /// Clock reads after each call's first (re-enters and exits).
+        pub reads: f64,
+        pub calls: f64,
+    }
+
+    pub fn take() -> Taken {
+        Taken {
+            window_ns: INSIDE.swap(0, Ordering::Relaxed) as f64,
+            reads: READS.swap(0, Ordering::Relaxed) as f64,
+            calls: CALLS.swap(0, Ordering::Relaxed) as f64,
+        }
+    }
+
+    /// The meter's own CPU, inside and outside the calls' windows, as a function of how often each
+    /// call's future was polled: measured on empty `dynamodb` spans entered once and eleven times
+    /// under the same subscriber (an empty span's window is all meter). Linear in the polls.
+    pub struct Calibration {
+        inside_per_call: f64,
+        inside_per_poll: f64,
+        outside_per_call: f64,
+        outside_per_poll: f64,
+    }
+
+    impl Calibration {
+        pub fn measure() -> Self {
+            let at = |polls: usize| {
+                const N: usize = 5_000;
+                take();
+                let t = super::cpu_nanos();
+                for _ in 0..N {
+                    let span = tracing::debug_span!(
+                        "dynamodb",
+                        operation = "GetItem",
+                        table = %"calibration",
+                        consumed = tracing::field::Empty
+                    );
+                    for _ in 0..polls {
+                        drop(span.enter());
+                    }
+                    drop(span);
+                }
+                let total = (super::cpu_nanos() - t) as f64 / N as f64;
+                let taken = take();
+                assert_eq!(
+                    taken.calls, N as f64,
+                    "the meter sees the calibration spans"
+                );
+                let inside = taken.window_ns / N as f64;
+                (inside, total - inside)
+            };
+            let (in1, out1) = at(1);
+            let (in11, out11) = at(11);
+            let (inside_per_poll, outside_per_poll) = ((in11 - in1) / 10.0, (out11 - out1) / 10.0);
+            Self {
+                inside_per_call: in1 - inside_per_poll,
+                inside_per_poll,
+                outside_per_call: out1 - outside_per_poll,
+                outside_per_poll,
+            }
+        }
+
+        /// (DynamoDB CPU ns, meter CPU ns outside the windows) for what was taken.
+        pub fn split(&self, taken: &Taken) -> (f64, f64) {
+            // Each call: `polls` enters and exits, so `2 × polls − 1` reads after its first.
+            let polls = (taken.reads + taken.calls) / 2.0;
+            let inside_meter = taken.calls * self.inside_per_call + polls * self.inside_per_poll;
+            let outside_meter = taken.calls * self.outside_per_call + polls * self.outside_per_poll;
+            (taken.window_ns - inside_meter, outside_meter)
+        }
     }
 
     struct Window {
@@ -62,16 +140,21 @@ mod meter {
     /// Charges the CPU from a `dynamodb` span's first enter to its last exit to the DynamoDB call.
     pub struct DynamoDbCalls;
 
-    impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for DynamoDbCalls {
-        fn enabled(&self, metadata: &Metadata<'_>, _: Context<'_, S>) -> bool {
-            metadata.is_span() && metadata.name() == "dynamodb"
-        }
+    /// The meter sees only `dynamodb` spans.
+    pub fn layer<S: Subscriber + for<'a> LookupSpan<'a>>() -> impl Layer<S> {
+        DynamoDbCalls.with_filter(FilterFn::new(|m: &Metadata<'_>| {
+            m.is_span() && m.name() == "dynamodb"
+        }))
+    }
 
+    impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for DynamoDbCalls {
         fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
             let now = super::cpu_nanos();
             let span = ctx.span(id).expect("entered span exists");
             let mut ext = span.extensions_mut();
-            if ext.get_mut::<Window>().is_none() {
+            if ext.get_mut::<Window>().is_some() {
+                READS.fetch_add(1, Ordering::Relaxed);
+            } else {
                 ext.insert(Window {
                     first_enter: now,
                     last_exit: now,
@@ -84,11 +167,13 @@ mod meter {
             let span = ctx.span(id).expect("exited span exists");
             if let Some(window) = span.extensions_mut().get_mut::<Window>() {
                 window.last_exit = now;
+                READS.fetch_add(1, Ordering::Relaxed);
             }
         }
 
         fn on_close(&self, id: Id, ctx: Context<'_, S>) {
             let span = ctx.span(&id).expect("closed span exists");
+            CALLS.fetch_add(1, Ordering::Relaxed);
             if let Some(window) = span.extensions().get::<Window>() {
                 INSIDE.fetch_add(window.last_exit - window.first_enter, Ordering::Relaxed);
             }
@@ -427,19 +512,28 @@ async fn handlers(table: &Table, n: usize) -> Value {
         ids.push(service.create(input).await.unwrap().id);
     }
     let mut out = serde_json::Map::new();
-    let routes: [(&str, Function); 5] = [
+    let routes: [(&str, Function); 6] = [
+        ("OPTIONS /people (no DynamoDB call)", Function::Get),
         ("GET /people/{id}", Function::Get),
         ("GET /people?limit=20", Function::List),
         ("POST /people", Function::Put),
         ("PUT /people/{id}", Function::Put),
         ("DELETE /people/{id}", Function::Delete),
     ];
-    for (route, function) in routes {
+    let only = std::env::var("BENCH_ROUTES").unwrap_or_default();
+    for (route, function) in routes
+        .into_iter()
+        .filter(|(r, _)| only.is_empty() || only.split(',').any(|o| o == *r))
+    {
         let edge = edge(table, function);
-        let (mut cpus, mut walls, mut inside, mut outside) = (vec![], vec![], vec![], vec![]);
+        let (mut cpus, mut walls, mut inside, mut outside, mut metered_totals, mut meter_costs) =
+            (vec![], vec![], vec![], vec![], vec![], vec![]);
         for round in 0..=ROUNDS {
             let count = if round == 0 { WARMUP.min(n) } else { n };
-            // Each round runs the requests twice: plainly (the total), then with the DynamoDB-call meter.
+            // Each round runs the requests twice: plainly (the total), then with the DynamoDB-call
+            // meter (the calls' windows less the meter's calibrated cost inside them):
+            // outside = plain total − DynamoDB calls.
+            let mut plain_total = 0.0;
             for metered in [false, true] {
                 // Deletes need people to delete: create them outside the measured block.
                 let victims: Vec<PersonId> = if route.starts_with("DELETE") {
@@ -456,47 +550,74 @@ async fn handlers(table: &Table, n: usize) -> Value {
                 } else {
                     Vec::new()
                 };
-                let guard = metered.then(|| {
+                // What the runtime hands the handler: the event as JSON text. Built before the block.
+                let events: Vec<String> = (0..count)
+                    .map(|i| {
+                        let event = match route {
+                            "GET /people/{id}" => request("GET", &format!("/people/{}", ids[i % ids.len()]), &[], None),
+                            "GET /people?limit=20" => request("GET", "/people?limit=20", &[], None),
+                            "OPTIONS /people (no DynamoDB call)" => request("OPTIONS", "/people", &[("origin", "https://app.example.com")], None),
+                            "POST /people" => request(
+                                "POST",
+                                "/people",
+                                &json,
+                                Some(&json!({"name": "New", "email": format!("new{round}-{metered}-{i}@example.com"), "tags": ["a"]}).to_string()),
+                            ),
+                            "PUT /people/{id}" => request(
+                                "PUT",
+                                &format!("/people/{}", ids[i % ids.len()]),
+                                &json,
+                                Some(&json!({"name": format!("Renamed {i}"), "email": format!("h{}@example.com", i % ids.len())}).to_string()),
+                            ),
+                            _ => request("DELETE", &format!("/people/{}", victims[i]), &[], None),
+                        };
+                        serde_json::to_string(&event).unwrap()
+                    })
+                    .collect();
+                // The functions' JSON log line is written (to a sink), as in production.
+                let guard = {
                     use tracing_subscriber::layer::SubscriberExt;
-                    tracing::subscriber::set_default(
-                        tracing_subscriber::registry().with(meter::DynamoDbCalls),
-                    )
-                });
+                    let logs = tracing_subscriber::registry()
+                        .with(people::telemetry::json_layer(std::io::sink));
+                    if metered {
+                        tracing::subscriber::set_default(logs.with(meter::layer()))
+                    } else {
+                        tracing::subscriber::set_default(logs)
+                    }
+                };
+                let calibration = metered.then(meter::Calibration::measure);
                 meter::take();
+                // Per request: parse the event, handle it, serialise the response (the runtime's
+                // share of the work, done in the function's process).
                 let b = block(count, |i| {
-                    let event = match route {
-                        "GET /people/{id}" => request("GET", &format!("/people/{}", ids[i % ids.len()]), &[], None),
-                        "GET /people?limit=20" => request("GET", "/people?limit=20", &[], None),
-                        "POST /people" => request(
-                            "POST",
-                            "/people",
-                            &json,
-                            Some(&json!({"name": "New", "email": format!("new{round}-{metered}-{i}@example.com"), "tags": ["a"]}).to_string()),
-                        ),
-                        "PUT /people/{id}" => request(
-                            "PUT",
-                            &format!("/people/{}", ids[i % ids.len()]),
-                            &json,
-                            Some(&json!({"name": format!("Renamed {i}"), "email": format!("h{}@example.com", i % ids.len())}).to_string()),
-                        ),
-                        _ => request("DELETE", &format!("/people/{}", victims[i]), &[], None),
-                    };
-                    let edge = edge.clone();
+                    let (edge, text) = (edge.clone(), &events[i]);
                     async move {
+                        let event: ApiGatewayV2httpRequest = serde_json::from_str(text).unwrap();
                         let response = edge.handle(invocation(event)).await.unwrap();
-                        assert!(response.status_code < 300, "{route}: {}", response.status_code);
+                        assert!(
+                            response.status_code < 300,
+                            "{route}: {}",
+                            response.status_code
+                        );
+                        std::hint::black_box(serde_json::to_vec(&response).unwrap());
                     }
                 })
                 .await;
-                let dynamodb = meter::take() as f64 / 1e3 / count as f64;
+                let taken = meter::take();
                 drop(guard);
                 if round == 0 {
                     continue;
                 }
-                if metered {
+                if let Some(calibration) = calibration {
+                    let (inside_ns, meter_ns) = calibration.split(&taken);
+                    let dynamodb = inside_ns / 1e3 / count as f64;
+                    let meter_us = meter_ns / 1e3 / count as f64;
                     inside.push(dynamodb);
-                    outside.push(b.cpu_per_op - dynamodb);
+                    outside.push(plain_total - dynamodb);
+                    metered_totals.push(b.cpu_per_op);
+                    meter_costs.push(meter_us);
                 } else {
+                    plain_total = b.cpu_per_op;
                     cpus.push(b.cpu_per_op);
                     walls.extend(b.walls);
                 }
@@ -507,11 +628,17 @@ async fn handlers(table: &Table, n: usize) -> Value {
         summary["outside_cpu_us_median"] = json!(median(&mut outside.clone()));
         summary["outside_cpu_us_min"] = json!(outside.iter().cloned().fold(f64::MAX, f64::min));
         summary["outside_cpu_us_max"] = json!(outside.iter().cloned().fold(f64::MIN, f64::max));
+        summary["metered_total_cpu_us_median"] = json!(median(&mut metered_totals));
+        summary["meter_outside_cost_us_median"] = json!(median(&mut meter_costs));
         eprintln!(
-            "handler {route}: {:.1} µs CPU/request; metered: DynamoDB calls {:.1} µs, outside {:.1} µs",
+            "handler {route}: {:.1} µs CPU/request (metered run {:.1}, meter {:.1}); DynamoDB calls {:.1} µs, outside {:.1} µs [{:.1}–{:.1}]",
             summary["cpu_us_median"],
+            summary["metered_total_cpu_us_median"],
+            summary["meter_outside_cost_us_median"],
             summary["dynamodb_cpu_us_median"],
-            summary["outside_cpu_us_median"]
+            summary["outside_cpu_us_median"],
+            summary["outside_cpu_us_min"],
+            summary["outside_cpu_us_max"]
         );
         out.insert(route.to_owned(), summary);
     }
@@ -628,9 +755,21 @@ fn tool(args: &[String]) -> bool {
     }
 }
 
+#[path = "../edge_parts.rs"]
+mod edge_parts;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if tool(&args) {
+        return;
+    }
+    if args.first().map(String::as_str) == Some("parts") {
+        let mut c = criterion::Criterion::default()
+            .warm_up_time(std::time::Duration::from_secs(1))
+            .measurement_time(std::time::Duration::from_secs(3))
+            .without_plots();
+        edge_parts::run(&mut c);
+        c.final_summary();
         return;
     }
     let n: usize = std::env::var("BENCH_OPS")
@@ -648,7 +787,20 @@ fn main() {
     let local = tokio::task::LocalSet::new();
     let result = local.block_on(&runtime, async {
         let endpoint = std::env::var("DYNAMODB_ENDPOINT").expect("DYNAMODB_ENDPOINT");
-        let client = dynamodb_local::client_for(&endpoint);
+        // The functions' client (people::config::dynamodb_client), pointed at DynamoDB Local: the raw
+        // SDK path and dynamodel share it.
+        let sdk = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
+                aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "bench"),
+            ))
+            .build();
+        let client = people::config::dynamodb_client(
+            &sdk,
+            Some(&endpoint),
+            people::tls::TrustStore::AmazonTrustServices,
+        );
         let name = format!("bench-{}", std::process::id());
         dynamodel::create_table(&client, &name, &table_spec())
             .await
