@@ -789,15 +789,9 @@ fn main() {
         let endpoint = std::env::var("DYNAMODB_ENDPOINT").expect("DYNAMODB_ENDPOINT");
         // The functions' client (people::config::dynamodb_client), pointed at DynamoDB Local: the raw
         // SDK path and dynamodel share it.
-        let sdk = aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_dynamodb::config::SharedCredentialsProvider::new(
-                aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "bench"),
-            ))
-            .build();
         let client = people::config::dynamodb_client(
-            &sdk,
+            aws_sdk_dynamodb::config::Region::new(dynamodb_local::REGION),
+            aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "bench"),
             Some(&endpoint),
             people::tls::TrustStore::AmazonTrustServices,
         );

@@ -46,9 +46,7 @@ async fn main() -> Result<(), Error> {
     }
     if stage == 4 {
         keep.push(Box::new(
-            people::Config::from_env()?
-                .edge(people::Function::Get)
-                .await,
+            people::Config::from_env()?.edge(people::Function::Get),
         ));
     }
     lambda_runtime::run(service_fn(|_event: LambdaEvent<Value>| async {

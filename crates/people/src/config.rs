@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use dynamodel::Table;
 
 use crate::http::{Edge, Function};
@@ -47,33 +47,11 @@ pub struct Config {
     pub dynamodb_endpoint: Option<String>,
     /// `TLS_TRUST_STORE`: `amazon` (default) or `system`; see [`crate::tls`].
     pub trust_store: TrustStore,
-}
-
-/// The SDK configuration straight from the variables Lambda sets (region and the execution role's
-/// credentials), or `None` outside Lambda-like environments.
-///
-/// Loading `aws_config`'s full provider chain (profiles, SSO, web identity, IMDS) costs about 3.7 ms of
-/// init, measured with `benchmarks/src/bin/init-probe.rs`; a function never needs it, because Lambda
-/// puts the region and the role's credentials in the environment.
-fn lambda_environment() -> Option<aws_config::SdkConfig> {
-    use aws_config::{Region, SdkConfig};
-    use aws_sdk_dynamodb::config::{Credentials, SharedCredentialsProvider};
-    let var = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
-    let region = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION"))?;
-    let credentials = Credentials::new(
-        var("AWS_ACCESS_KEY_ID")?,
-        var("AWS_SECRET_ACCESS_KEY")?,
-        var("AWS_SESSION_TOKEN"),
-        None,
-        "lambda-environment",
-    );
-    Some(
-        SdkConfig::builder()
-            .behavior_version(BehaviorVersion::latest())
-            .region(Region::new(region))
-            .credentials_provider(SharedCredentialsProvider::new(credentials))
-            .build(),
-    )
+    /// `AWS_REGION` (or `AWS_DEFAULT_REGION`).
+    pub region: Region,
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`: the execution role's
+    /// credentials, which Lambda puts in the environment (its `Debug` hides the secret).
+    pub credentials: Credentials,
 }
 
 /// How long a function waits to connect to DynamoDB before the attempt fails and is retried.
@@ -83,19 +61,23 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// connection ends as a retried request or a 503, never as a Lambda timeout.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// The functions' DynamoDB client: `config`'s region and credentials, an HTTPS client trusting
+/// The functions' DynamoDB client: `region` and `credentials`, an HTTPS client trusting
 /// `trust_store`, explicit connect and attempt timeouts, and no stalled-stream protection.
 ///
 /// Stalled-stream protection watches the throughput of every request and response body with timers
 /// (about 5% of the client's CPU per call, measured by `make bench`); for DynamoDB's small bodies
 /// the attempt timeout is the better guard and costs one timer per attempt.
 pub fn dynamodb_client(
-    config: &aws_config::SdkConfig,
+    region: Region,
+    credentials: Credentials,
     endpoint: Option<&str>,
     trust_store: TrustStore,
 ) -> aws_sdk_dynamodb::Client {
     use aws_sdk_dynamodb::config::{StalledStreamProtectionConfig, timeout::TimeoutConfig};
-    let mut builder = aws_sdk_dynamodb::config::Builder::from(config)
+    let mut builder = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(region)
+        .credentials_provider(credentials)
         .http_client(trust_store.https_client())
         .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
         .timeout_config(
@@ -127,29 +109,42 @@ impl Config {
                 .ok()
                 .filter(|v: &String| !v.trim().is_empty())
         };
+        let required = |name| var(name).ok_or(ConfigError::Missing(name));
+        let region = var("AWS_REGION")
+            .or_else(|| var("AWS_DEFAULT_REGION"))
+            .ok_or(ConfigError::Missing("AWS_REGION"))?;
         Ok(Self {
-            table_name: var("TABLE_NAME").ok_or(ConfigError::Missing("TABLE_NAME"))?,
+            table_name: required("TABLE_NAME")?,
             allowed_origins: AllowedOrigins::parse(
                 &var("ALLOWED_ORIGINS").unwrap_or_else(|| "*".into()),
             ),
             dynamodb_endpoint: var("DYNAMODB_ENDPOINT"),
-            trust_store: TrustStore::choose(
-                var("TLS_TRUST_STORE").as_deref(),
-                var("AWS_REGION")
-                    .or_else(|| var("AWS_DEFAULT_REGION"))
-                    .as_deref(),
-            )?,
+            trust_store: TrustStore::choose(var("TLS_TRUST_STORE").as_deref(), Some(&region))?,
+            credentials: Credentials::new(
+                required("AWS_ACCESS_KEY_ID")?,
+                required("AWS_SECRET_ACCESS_KEY")?,
+                var("AWS_SESSION_TOKEN"),
+                None,
+                "environment",
+            ),
+            region: Region::new(region),
         })
     }
 
     /// Builds the DynamoDB client (once per process) and the edge for `function`.
-    pub async fn edge(self, function: Function) -> Edge {
-        let config = match lambda_environment() {
-            Some(config) => config,
-            // Outside Lambda: profiles, SSO and the rest of the provider chain.
-            None => aws_config::defaults(BehaviorVersion::latest()).load().await,
-        };
-        let client = dynamodb_client(&config, self.dynamodb_endpoint.as_deref(), self.trust_store);
+    ///
+    /// The credentials come from the environment only: Lambda sets them for the execution role, and
+    /// `make dev` sets local ones. Without `aws-config`'s provider chain (profiles, SSO, web identity,
+    /// IMDS) a function binary is smaller and starts faster (`benchmarks/RESULTS.md`, "Where init
+    /// goes"); to run a function by hand against AWS, export credentials into the environment first
+    /// (`aws configure export-credentials --format env`).
+    pub fn edge(self, function: Function) -> Edge {
+        let client = dynamodb_client(
+            self.region,
+            self.credentials,
+            self.dynamodb_endpoint.as_deref(),
+            self.trust_store,
+        );
         let table = Table::new(client, self.table_name, table_spec());
         Edge::new(PeopleService::new(table), self.allowed_origins, function)
     }
