@@ -25,6 +25,8 @@ use time::OffsetDateTime;
 
 const WARMUP: usize = 100;
 const ROUNDS: usize = 5;
+/// Handler rounds alternate plain and metered requests in chunks of this many.
+const CHUNK: usize = 50;
 
 fn cpu_nanos() -> u64 {
     // SAFETY: clock_gettime writes into the struct we pass.
@@ -61,7 +63,7 @@ mod meter {
     pub struct Taken {
         /// Sum over calls of the CPU ns from first enter to last exit.
         pub window_ns: f64,
-        /// Clock reads after each call's first (re-enters and exits).
+        /// Clock reads after each call's first (one per exit, that is per poll).
         pub reads: f64,
         pub calls: f64,
     }
@@ -124,8 +126,8 @@ mod meter {
 
         /// (DynamoDB CPU ns, meter CPU ns outside the windows) for what was taken.
         pub fn split(&self, taken: &Taken) -> (f64, f64) {
-            // Each call: `polls` enters and exits, so `2 × polls − 1` reads after its first.
-            let polls = (taken.reads + taken.calls) / 2.0;
+            // Each call: one clock read per exit after the window opens, one exit per poll.
+            let polls = taken.reads;
             let inside_meter = taken.calls * self.inside_per_call + polls * self.inside_per_poll;
             let outside_meter = taken.calls * self.outside_per_call + polls * self.outside_per_poll;
             (taken.window_ns - inside_meter, outside_meter)
@@ -149,12 +151,11 @@ mod meter {
 
     impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for DynamoDbCalls {
         fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
-            let now = super::cpu_nanos();
+            // Only the first enter opens the window; re-enters need no clock read.
             let span = ctx.span(id).expect("entered span exists");
             let mut ext = span.extensions_mut();
-            if ext.get_mut::<Window>().is_some() {
-                READS.fetch_add(1, Ordering::Relaxed);
-            } else {
+            if ext.get_mut::<Window>().is_none() {
+                let now = super::cpu_nanos();
                 ext.insert(Window {
                     first_enter: now,
                     last_exit: now,
@@ -530,98 +531,114 @@ async fn handlers(table: &Table, n: usize) -> Value {
             (vec![], vec![], vec![], vec![], vec![], vec![]);
         for round in 0..=ROUNDS {
             let count = if round == 0 { WARMUP.min(n) } else { n };
-            // Each round runs the requests twice: plainly (the total), then with the DynamoDB-call
-            // meter (the calls' windows less the meter's calibrated cost inside them):
-            // outside = plain total − DynamoDB calls.
-            let mut plain_total = 0.0;
-            for metered in [false, true] {
-                // Deletes need people to delete: create them outside the measured block.
-                let victims: Vec<PersonId> = if route.starts_with("DELETE") {
-                    let mut v = Vec::with_capacity(count);
-                    for i in 0..count {
-                        let input = people::PersonInput {
-                            name: "Gone".into(),
-                            email: format!("del{round}-{metered}-{i}@example.com"),
-                            ..Default::default()
-                        };
-                        v.push(service.create(input).await.unwrap().id);
-                    }
-                    v
-                } else {
-                    Vec::new()
-                };
-                // What the runtime hands the handler: the event as JSON text. Built before the block.
-                let events: Vec<String> = (0..count)
-                    .map(|i| {
-                        let event = match route {
-                            "GET /people/{id}" => request("GET", &format!("/people/{}", ids[i % ids.len()]), &[], None),
-                            "GET /people?limit=20" => request("GET", "/people?limit=20", &[], None),
-                            "OPTIONS /people (no DynamoDB call)" => request("OPTIONS", "/people", &[("origin", "https://app.example.com")], None),
-                            "POST /people" => request(
-                                "POST",
-                                "/people",
-                                &json,
-                                Some(&json!({"name": "New", "email": format!("new{round}-{metered}-{i}@example.com"), "tags": ["a"]}).to_string()),
-                            ),
-                            "PUT /people/{id}" => request(
-                                "PUT",
-                                &format!("/people/{}", ids[i % ids.len()]),
-                                &json,
-                                Some(&json!({"name": format!("Renamed {i}"), "email": format!("h{}@example.com", i % ids.len())}).to_string()),
-                            ),
-                            _ => request("DELETE", &format!("/people/{}", victims[i]), &[], None),
-                        };
-                        serde_json::to_string(&event).unwrap()
-                    })
-                    .collect();
-                // The functions' JSON log line is written (to a sink), as in production.
-                let guard = {
-                    use tracing_subscriber::layer::SubscriberExt;
-                    let logs = tracing_subscriber::registry()
-                        .with(people::telemetry::json_layer(std::io::sink));
-                    if metered {
-                        tracing::subscriber::set_default(logs.with(meter::layer()))
-                    } else {
-                        tracing::subscriber::set_default(logs)
-                    }
-                };
-                let calibration = metered.then(meter::Calibration::measure);
-                meter::take();
-                // Per request: parse the event, handle it, serialise the response (the runtime's
-                // share of the work, done in the function's process).
-                let b = block(count, |i| {
-                    let (edge, text) = (edge.clone(), &events[i]);
-                    async move {
-                        let event: ApiGatewayV2httpRequest = serde_json::from_str(text).unwrap();
-                        let response = edge.handle(invocation(event)).await.unwrap();
-                        assert!(
-                            response.status_code < 300,
-                            "{route}: {}",
-                            response.status_code
-                        );
-                        std::hint::black_box(serde_json::to_vec(&response).unwrap());
-                    }
-                })
-                .await;
-                let taken = meter::take();
-                drop(guard);
-                if round == 0 {
-                    continue;
+            // Each round runs `count` requests plainly (the total) and `count` under the DynamoDB-call
+            // meter (the calls' windows less the meter's calibrated cost inside them), interleaved in
+            // chunks so that drift hits both alike: outside = plain total − DynamoDB calls.
+            // Deletes need people to delete: create them outside the measured blocks.
+            let victims: Vec<PersonId> = if route.starts_with("DELETE") {
+                let mut v = Vec::with_capacity(2 * count);
+                for i in 0..2 * count {
+                    let input = people::PersonInput {
+                        name: "Gone".into(),
+                        email: format!("del{round}-{i}@example.com"),
+                        ..Default::default()
+                    };
+                    v.push(service.create(input).await.unwrap().id);
                 }
-                if let Some(calibration) = calibration {
-                    let (inside_ns, meter_ns) = calibration.split(&taken);
-                    let dynamodb = inside_ns / 1e3 / count as f64;
-                    let meter_us = meter_ns / 1e3 / count as f64;
-                    inside.push(dynamodb);
-                    outside.push(plain_total - dynamodb);
-                    metered_totals.push(b.cpu_per_op);
-                    meter_costs.push(meter_us);
+                v
+            } else {
+                Vec::new()
+            };
+            // What the runtime hands the handler: the event as JSON text. Built before the blocks.
+            let events: Vec<String> = (0..2 * count)
+                .map(|i| {
+                    let event = match route {
+                        "GET /people/{id}" => request("GET", &format!("/people/{}", ids[i % ids.len()]), &[], None),
+                        "GET /people?limit=20" => request("GET", "/people?limit=20", &[], None),
+                        "OPTIONS /people (no DynamoDB call)" => request("OPTIONS", "/people", &[("origin", "https://app.example.com")], None),
+                        "POST /people" => request(
+                            "POST",
+                            "/people",
+                            &json,
+                            Some(&json!({"name": "New", "email": format!("new{round}-{i}@example.com"), "tags": ["a"]}).to_string()),
+                        ),
+                        "PUT /people/{id}" => request(
+                            "PUT",
+                            &format!("/people/{}", ids[i % ids.len()]),
+                            &json,
+                            Some(&json!({"name": format!("Renamed {i}"), "email": format!("h{}@example.com", i % ids.len())}).to_string()),
+                        ),
+                        _ => request("DELETE", &format!("/people/{}", victims[i]), &[], None),
+                    };
+                    serde_json::to_string(&event).unwrap()
+                })
+                .collect();
+            // The functions' JSON log line is written (to a sink), as in production.
+            let subscriber = |metered: bool| {
+                use tracing_subscriber::layer::SubscriberExt;
+                let logs = tracing_subscriber::registry()
+                    .with(people::telemetry::json_layer(std::io::sink));
+                if metered {
+                    tracing::subscriber::set_default(logs.with(meter::layer()))
                 } else {
-                    plain_total = b.cpu_per_op;
-                    cpus.push(b.cpu_per_op);
-                    walls.extend(b.walls);
+                    tracing::subscriber::set_default(logs)
+                }
+            };
+            let calibration = {
+                let _guard = subscriber(true);
+                meter::Calibration::measure()
+            };
+            let (mut plain_cpu, mut metered_cpu, mut inside_ns, mut meter_ns) =
+                (0.0, 0.0, 0.0, 0.0);
+            let mut round_walls = Vec::with_capacity(count);
+            let chunk = CHUNK.min(count);
+            for start in (0..count).step_by(chunk) {
+                let len = chunk.min(count - start);
+                for metered in [false, true] {
+                    let guard = subscriber(metered);
+                    meter::take();
+                    let offset = if metered { count } else { 0 } + start;
+                    // Per request: parse the event, handle it, serialise the response (the
+                    // runtime's share of the work, done in the function's process).
+                    let b = block(len, |i| {
+                        let (edge, text) = (edge.clone(), &events[offset + i]);
+                        async move {
+                            let event: ApiGatewayV2httpRequest =
+                                serde_json::from_str(text).unwrap();
+                            let response = edge.handle(invocation(event)).await.unwrap();
+                            assert!(
+                                response.status_code < 300,
+                                "{route}: {}",
+                                response.status_code
+                            );
+                            std::hint::black_box(serde_json::to_vec(&response).unwrap());
+                        }
+                    })
+                    .await;
+                    let taken = meter::take();
+                    drop(guard);
+                    if metered {
+                        let (inside, meter) = calibration.split(&taken);
+                        inside_ns += inside;
+                        meter_ns += meter;
+                        metered_cpu += b.cpu_per_op * len as f64;
+                    } else {
+                        plain_cpu += b.cpu_per_op * len as f64;
+                        round_walls.extend(b.walls);
+                    }
                 }
             }
+            if round == 0 {
+                continue;
+            }
+            let per = |x: f64| x / count as f64;
+            let dynamodb = per(inside_ns) / 1e3;
+            cpus.push(per(plain_cpu));
+            walls.extend(round_walls);
+            inside.push(dynamodb);
+            outside.push(per(plain_cpu) - dynamodb);
+            metered_totals.push(per(metered_cpu));
+            meter_costs.push(per(meter_ns) / 1e3);
         }
         let mut summary = summary(cpus, walls);
         summary["dynamodb_cpu_us_median"] = json!(median(&mut inside));
