@@ -24,7 +24,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 const WARMUP: usize = 100;
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 9;
 /// Handler rounds alternate plain and metered requests in chunks of this many.
 const CHUNK: usize = 50;
 
