@@ -377,12 +377,35 @@ def report(meta, lib, peer, cold, size, build_s, probe, parts):
               f"| peak RSS ≤ 24 MB per function | worst {worst_rss:.1f} MB | {verdict(worst_rss <= 24)} |",
               f"| handler CPU outside DynamoDB ≤ 20 µs | worst {worst_edge:.0f} µs ({worst_route}); single-item routes "
               f"{min(single.values()):.0f}–{max(single.values()):.0f} µs | {verdict(worst_edge <= 20)} |",
-              f"| list p50 at {SCALE:,} ≤ 1.2× at 1k | {sbig['p50_us'] / s1k['p50_us']:.2f}× | {verdict(sbig['p50_us'] / s1k['p50_us'] <= 1.2)} |", ""]
+              f"| list p50 at {SCALE:,} ≤ 1.2× at 1k | {sbig['p50_us'] / s1k['p50_us']:.2f}× | {verdict(sbig['p50_us'] / s1k['p50_us'] <= 1.2)} |", "",
+              "### What stands between us and the targets",
+              "",
+              "- **Lead over Dynamoose**: almost all of dynamodel's CPU per operation is the AWS SDK and the kernel's "
+              "loopback TCP work, which the raw Rust SDK path pays too (compare the raw Rust SDK column with Dynamoose's): "
+              "where the raw path is not 10× ahead, dynamodel cannot be. The functions' client already drops the SDK's "
+              "stalled-stream protection (its per-body throughput timers cost about 5% of a call). What is left in a "
+              "call, by `perf`: SigV4 signing (~8%), the user-agent and other interceptors, the HTTP/1 write path and the "
+              "syscalls around it (~30% kernel).",
+              "- **Init**: see \"Where init goes\": the same runtime loop in a binary with our dependencies starts "
+              "slower than the 2 MB hello world before any of our code runs; building the DynamoDB client is most of "
+              "the rest.",
+              "- **Handler CPU outside DynamoDB**: a single-item request spends it on parsing the event, converting the "
+              "item, the JSON body, the log line and the response (the parts table); a list page converts 21 items "
+              "and writes 20, so it scales with the page size. The plain-minus-window figure has a spread of several "
+              "µs between rounds (see min–max).",
+              ""]
     with open(os.path.join(BENCH, "RESULTS.md"), "w") as f:
         f.write("\n".join(lines))
 
 
 def main():
+    if sys.argv[1:] == ["--report-only"]:
+        # Rewrites RESULTS.md and the chart from the last run's target/bench/results.json.
+        with open(os.path.join(OUT, "results.json")) as f:
+            r = json.load(f)
+        svg(r["library"], r["peer"])
+        report(r["meta"], r["library"], r["peer"], r["cold"], r["sizes"], r["build_seconds"], r["probe"], r["parts_ns"])
+        return
     started = time.time()
     os.makedirs(OUT, exist_ok=True)
     meta = {"versions": versions()}
