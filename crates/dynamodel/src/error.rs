@@ -75,9 +75,10 @@ pub enum Error {
     #[error("table {0} did not become active")]
     TableNotActive(String),
 
-    /// An item could not be converted to or from the model.
+    /// An item could not be converted to or from the model (the source is `serde_dynamo`'s error for
+    /// writes, [`crate::de::DeError`] for reads; either may quote a stored value).
     #[error("item conversion failed")]
-    Conversion(#[from] serde_dynamo::Error),
+    Conversion(#[source] Box<dyn std::error::Error + Send + Sync>),
 
     /// Any other failure of a DynamoDB call.
     #[error("DynamoDB {operation} failed ({kind:?}{})", code.as_deref().map(|c| format!(": {c}")).unwrap_or_default())]
@@ -145,6 +146,18 @@ impl fmt::Display for CancelSummary<'_> {
             first = false;
         }
         Ok(())
+    }
+}
+
+impl From<serde_dynamo::Error> for Error {
+    fn from(e: serde_dynamo::Error) -> Self {
+        Self::Conversion(Box::new(e))
+    }
+}
+
+impl From<crate::de::DeError> for Error {
+    fn from(e: crate::de::DeError) -> Self {
+        Self::Conversion(Box::new(e))
     }
 }
 

@@ -66,6 +66,7 @@
 
 mod batch;
 mod cursor;
+pub mod de;
 mod error;
 pub mod expr;
 mod model;

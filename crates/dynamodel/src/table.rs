@@ -210,7 +210,7 @@ impl Table {
 
     /// The model for an item (key attributes are ignored), after its load transforms.
     pub fn from_item<M: Model>(item: Item) -> Result<M> {
-        let mut model: M = serde_dynamo::from_item(item)?;
+        let mut model: M = crate::de::from_item(item)?;
         model.after_load();
         Ok(model)
     }

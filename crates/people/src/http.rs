@@ -871,14 +871,12 @@ mod tests {
             "plan".to_owned(),
             dynamodel::expr::AttributeValue::S("ada@example.com".into()),
         )]);
-        let conversion = serde_dynamo::from_item::<_, Stored>(item).unwrap_err();
+        let conversion = dynamodel::de::from_item::<Stored>(item).unwrap_err();
         assert!(
             conversion.to_string().contains("ada@"),
             "the raw error quotes the value: {conversion}"
         );
-        let err = ApiError::Service(ServiceError::Store(dynamodel::Error::Conversion(
-            conversion,
-        )));
+        let err = ApiError::Service(ServiceError::Store(conversion.into()));
         let text = error_chain(&err);
         assert!(text.contains("item conversion failed"), "{text}");
         assert!(!text.contains("ada@"), "{text}");
