@@ -66,27 +66,6 @@ pub fn run(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
-    if std::env::var_os("PARTS_EXPERIMENT").is_some() {
-        let converted: serde_dynamo::Item = item.clone().into();
-        g.bench_function("x: serde_dynamo from pre-converted Item", |b| {
-            b.iter_batched(
-                || converted.clone(),
-                |item| black_box(serde_dynamo::from_item::<_, Person>(item).unwrap()),
-                BatchSize::SmallInput,
-            )
-        });
-        g.bench_function("x: convert SDK item to serde_dynamo Item", |b| {
-            b.iter_batched(
-                || item.clone(),
-                |item| black_box(serde_dynamo::Item::from(item)),
-                BatchSize::SmallInput,
-            )
-        });
-        let json = serde_json::to_string(&p).unwrap();
-        g.bench_function("x: Person from JSON text", |b| {
-            b.iter(|| black_box(serde_json::from_str::<Person>(&json).unwrap()))
-        });
-    }
     g.bench_function("person to item", |b| {
         b.iter(|| black_box(table.to_item(black_box(&p)).unwrap()))
     });
