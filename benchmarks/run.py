@@ -152,7 +152,7 @@ PROBE_STAGES = {
     3: "+ DynamoDB client from that config",
     5: "SdkConfig built from the environment",
     6: "SdkConfig from the environment + DynamoDB client (SDK default HTTPS client, OS trust store)",
-    7: "SdkConfig from the environment + DynamoDB client trusting the Amazon Trust Services roots",
+    7: "SdkConfig from the environment + the functions' DynamoDB client (Amazon Trust Services roots)",
     4: "what the functions do (telemetry, config, client, edge)",
 }
 

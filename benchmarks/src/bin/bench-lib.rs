@@ -76,14 +76,12 @@ mod meter {
         }
     }
 
-    /// The meter's own CPU, inside and outside the calls' windows, as a function of how often each
-    /// call's future was polled: measured on empty `dynamodb` spans entered once and eleven times
-    /// under the same subscriber (an empty span's window is all meter). Linear in the polls.
+    /// The meter's own CPU inside the calls' windows, as a function of how often each call's future
+    /// was polled: measured on empty `dynamodb` spans entered once and eleven times under the same
+    /// subscriber (an empty span's window is all meter). Linear in the polls.
     pub struct Calibration {
-        inside_per_call: f64,
-        inside_per_poll: f64,
-        outside_per_call: f64,
-        outside_per_poll: f64,
+        per_call: f64,
+        per_poll: f64,
     }
 
     impl Calibration {
@@ -91,7 +89,6 @@ mod meter {
             let at = |polls: usize| {
                 const N: usize = 5_000;
                 take();
-                let t = super::cpu_nanos();
                 for _ in 0..N {
                     let span = tracing::debug_span!(
                         "dynamodb",
@@ -104,33 +101,25 @@ mod meter {
                     }
                     drop(span);
                 }
-                let total = (super::cpu_nanos() - t) as f64 / N as f64;
                 let taken = take();
                 assert_eq!(
                     taken.calls, N as f64,
                     "the meter sees the calibration spans"
                 );
-                let inside = taken.window_ns / N as f64;
-                (inside, total - inside)
+                taken.window_ns / N as f64
             };
-            let (in1, out1) = at(1);
-            let (in11, out11) = at(11);
-            let (inside_per_poll, outside_per_poll) = ((in11 - in1) / 10.0, (out11 - out1) / 10.0);
+            let (one, eleven) = (at(1), at(11));
+            let per_poll = (eleven - one) / 10.0;
             Self {
-                inside_per_call: in1 - inside_per_poll,
-                inside_per_poll,
-                outside_per_call: out1 - outside_per_poll,
-                outside_per_poll,
+                per_call: one - per_poll,
+                per_poll,
             }
         }
 
-        /// (DynamoDB CPU ns, meter CPU ns outside the windows) for what was taken.
-        pub fn split(&self, taken: &Taken) -> (f64, f64) {
+        /// The DynamoDB calls' CPU ns in what was taken, less the meter's own.
+        pub fn dynamodb_ns(&self, taken: &Taken) -> f64 {
             // Each call: one clock read per exit after the window opens, one exit per poll.
-            let polls = taken.reads;
-            let inside_meter = taken.calls * self.inside_per_call + polls * self.inside_per_poll;
-            let outside_meter = taken.calls * self.outside_per_call + polls * self.outside_per_poll;
-            (taken.window_ns - inside_meter, outside_meter)
+            taken.window_ns - taken.calls * self.per_call - taken.reads * self.per_poll
         }
     }
 
@@ -527,8 +516,8 @@ async fn handlers(table: &Table, n: usize) -> Value {
         .filter(|(r, _)| only.is_empty() || only.split(',').any(|o| o == *r))
     {
         let edge = edge(table, function);
-        let (mut cpus, mut walls, mut inside, mut outside, mut metered_totals, mut meter_costs) =
-            (vec![], vec![], vec![], vec![], vec![], vec![]);
+        let (mut cpus, mut walls, mut inside, mut outside, mut metered_totals) =
+            (vec![], vec![], vec![], vec![], vec![]);
         for round in 0..=ROUNDS {
             let count = if round == 0 { WARMUP.min(n) } else { n };
             // Each round runs `count` requests plainly (the total) and `count` under the DynamoDB-call
@@ -588,8 +577,7 @@ async fn handlers(table: &Table, n: usize) -> Value {
                 let _guard = subscriber(true);
                 meter::Calibration::measure()
             };
-            let (mut plain_cpu, mut metered_cpu, mut inside_ns, mut meter_ns) =
-                (0.0, 0.0, 0.0, 0.0);
+            let (mut plain_cpu, mut metered_cpu, mut inside_ns) = (0.0, 0.0, 0.0);
             let mut round_walls = Vec::with_capacity(count);
             let chunk = CHUNK.min(count);
             for start in (0..count).step_by(chunk) {
@@ -618,9 +606,7 @@ async fn handlers(table: &Table, n: usize) -> Value {
                     let taken = meter::take();
                     drop(guard);
                     if metered {
-                        let (inside, meter) = calibration.split(&taken);
-                        inside_ns += inside;
-                        meter_ns += meter;
+                        inside_ns += calibration.dynamodb_ns(&taken);
                         metered_cpu += b.cpu_per_op * len as f64;
                     } else {
                         plain_cpu += b.cpu_per_op * len as f64;
@@ -638,7 +624,6 @@ async fn handlers(table: &Table, n: usize) -> Value {
             inside.push(dynamodb);
             outside.push(per(plain_cpu) - dynamodb);
             metered_totals.push(per(metered_cpu));
-            meter_costs.push(per(meter_ns) / 1e3);
         }
         let mut summary = summary(cpus, walls);
         summary["dynamodb_cpu_us_median"] = json!(median(&mut inside));
@@ -646,12 +631,10 @@ async fn handlers(table: &Table, n: usize) -> Value {
         summary["outside_cpu_us_min"] = json!(outside.iter().cloned().fold(f64::MAX, f64::min));
         summary["outside_cpu_us_max"] = json!(outside.iter().cloned().fold(f64::MIN, f64::max));
         summary["metered_total_cpu_us_median"] = json!(median(&mut metered_totals));
-        summary["meter_outside_cost_us_median"] = json!(median(&mut meter_costs));
         eprintln!(
-            "handler {route}: {:.1} µs CPU/request (metered run {:.1}, meter {:.1}); DynamoDB calls {:.1} µs, outside {:.1} µs [{:.1}–{:.1}]",
+            "handler {route}: {:.1} µs CPU/request (metered run {:.1}); DynamoDB calls {:.1} µs, outside {:.1} µs [{:.1}–{:.1}]",
             summary["cpu_us_median"],
             summary["metered_total_cpu_us_median"],
-            summary["meter_outside_cost_us_median"],
             summary["dynamodb_cpu_us_median"],
             summary["outside_cpu_us_median"],
             summary["outside_cpu_us_min"],

@@ -3,8 +3,8 @@
 //! 0 = nothing, 1 = + JSON tracing subscriber, 2 = + `aws_config` defaults loaded,
 //! 3 = + DynamoDB client built, 4 = + the people edge (what the functions do),
 //! 5 = an `SdkConfig` built directly from the environment, 6 = 5 + a DynamoDB client from it (the SDK's
-//! default HTTPS client: the operating system's trust store), 7 = 5 + a DynamoDB client whose HTTPS client
-//! trusts the compiled-in Amazon Trust Services roots (`people::tls`).
+//! default HTTPS client: the operating system's trust store), 7 = 5 + the functions' own DynamoDB client
+//! (`people::config::dynamodb_client`: the compiled-in Amazon Trust Services roots, no provider chain).
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::{Value, json};
@@ -37,10 +37,12 @@ async fn main() -> Result<(), Error> {
             keep.push(Box::new(aws_sdk_dynamodb::Client::new(&config)));
         }
         if stage == 7 {
-            let conf = aws_sdk_dynamodb::config::Builder::from(&config)
-                .http_client(people::tls::TrustStore::AmazonTrustServices.https_client())
-                .build();
-            keep.push(Box::new(aws_sdk_dynamodb::Client::from_conf(conf)));
+            keep.push(Box::new(people::config::dynamodb_client(
+                aws_sdk_dynamodb::config::Region::new("us-east-1"),
+                aws_sdk_dynamodb::config::Credentials::new("probe", "probe", None, None, "probe"),
+                None,
+                people::tls::TrustStore::AmazonTrustServices,
+            )));
         }
         keep.push(Box::new(config));
     }

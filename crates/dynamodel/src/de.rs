@@ -186,16 +186,13 @@ impl<'de> de::Deserializer<'de> for Value {
 struct Map {
     entries: std::collections::hash_map::IntoIter<String, AttributeValue>,
     value: Option<AttributeValue>,
-    len: usize,
 }
 
 impl Map {
     fn new(map: HashMap<String, AttributeValue>) -> Self {
-        let len = map.len();
         Self {
             entries: map.into_iter(),
             value: None,
-            len,
         }
     }
 }
@@ -226,7 +223,7 @@ impl<'de> MapAccess<'de> for Map {
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some(self.len)
+        Some(self.entries.len())
     }
 }
 
