@@ -787,9 +787,9 @@ fn main() {
     let local = tokio::task::LocalSet::new();
     let result = local.block_on(&runtime, async {
         let endpoint = std::env::var("DYNAMODB_ENDPOINT").expect("DYNAMODB_ENDPOINT");
-        // The functions' client (people::config::dynamodb_client), pointed at DynamoDB Local: the raw
+        // The functions' client (people::client::dynamodb_client), pointed at DynamoDB Local: the raw
         // SDK path and dynamodel share it.
-        let client = people::config::dynamodb_client(
+        let client = people::client::dynamodb_client(
             aws_sdk_dynamodb::config::Region::new(dynamodb_local::REGION),
             aws_sdk_dynamodb::config::Credentials::new("local", "local", None, None, "bench"),
             Some(&endpoint),

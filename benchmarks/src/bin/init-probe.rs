@@ -4,7 +4,7 @@
 //! 3 = + DynamoDB client built, 4 = + the people edge (what the functions do),
 //! 5 = an `SdkConfig` built directly from the environment, 6 = 5 + a DynamoDB client from it (the SDK's
 //! default HTTPS client: the operating system's trust store), 7 = 5 + the functions' own DynamoDB client
-//! (`people::config::dynamodb_client`: the compiled-in Amazon Trust Services roots, no provider chain).
+//! (`people::client::dynamodb_client`: the compiled-in Amazon Trust Services roots, no provider chain).
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::{Value, json};
@@ -37,7 +37,7 @@ async fn main() -> Result<(), Error> {
             keep.push(Box::new(aws_sdk_dynamodb::Client::new(&config)));
         }
         if stage == 7 {
-            keep.push(Box::new(people::config::dynamodb_client(
+            keep.push(Box::new(people::client::dynamodb_client(
                 aws_sdk_dynamodb::config::Region::new("us-east-1"),
                 aws_sdk_dynamodb::config::Credentials::new("probe", "probe", None, None, "probe"),
                 None,
@@ -47,9 +47,10 @@ async fn main() -> Result<(), Error> {
         keep.push(Box::new(config));
     }
     if stage == 4 {
-        keep.push(Box::new(
-            people::Config::from_env()?.edge(people::Function::Get),
-        ));
+        keep.push(Box::new(people::edge(
+            people::Config::from_env()?,
+            people::Function::Get,
+        )));
     }
     lambda_runtime::run(service_fn(|_event: LambdaEvent<Value>| async {
         Ok::<_, Error>(json!({ "statusCode": 200 }))

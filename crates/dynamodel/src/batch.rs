@@ -336,7 +336,7 @@ impl Table {
 
     /// One page of a scan.
     pub async fn scan<M: Model>(&self, scan: &Scan) -> Result<Page<M>> {
-        let positions = self.spec().position_attributes(scan.index.as_deref());
+        let positions = self.spec().position_keys(scan.index.as_deref());
         let start = scan
             .cursor
             .as_ref()
@@ -352,7 +352,7 @@ impl Table {
             let mut paths: Vec<String> = scan.projection.iter().map(|p| ph.path(p)).collect();
             // Keep the key attributes, so the page can hand out a cursor.
             for key in &positions {
-                paths.push(ph.name(key));
+                paths.push(ph.name(key.name));
             }
             paths.join(", ")
         });
@@ -375,7 +375,9 @@ impl Table {
             .send()
             .instrument(span)
             .await
-            .map_err(|e| Error::sdk("Scan", e))?;
+            .map_err(|e| {
+                crate::table::client_cursor_rejected(Error::sdk("Scan", e), scan.cursor.is_some())
+            })?;
         let next = out
             .last_evaluated_key
             .map(|k| Cursor::from_item(&k, &positions))

@@ -85,7 +85,8 @@ pub use error::{CancellationReason, Error, Result, SdkErrorKind};
 pub use expr::Condition;
 pub use model::{Item, Key, Model};
 pub use spec::{
-    IndexSpec, KeyAttribute, TableSpec, create_table, delete_table, table_exists, wait_until_active,
+    IndexSpec, KeyAttribute, PARTITION_KEY_MAX_BYTES, PositionKey, SORT_KEY_MAX_BYTES, TableSpec,
+    create_table, delete_table, table_exists, wait_until_active,
 };
 pub use table::{Page, PutMode, Query, SortCondition, Table, TransactWrite};
 pub use update::Update;

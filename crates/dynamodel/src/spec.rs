@@ -37,6 +37,22 @@ impl KeyAttribute {
     }
 }
 
+/// DynamoDB's limit on a partition key value, in bytes (UTF-8 for strings).
+pub const PARTITION_KEY_MAX_BYTES: usize = 2048;
+/// DynamoDB's limit on a sort key value, in bytes.
+pub const SORT_KEY_MAX_BYTES: usize = 1024;
+
+/// One key attribute of a position: what a cursor must hold for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PositionKey<'a> {
+    /// Attribute name.
+    pub name: &'a str,
+    /// Declared type: `S`, `N` or `B`.
+    pub kind: &'a str,
+    /// Longest value DynamoDB accepts for this key, in bytes.
+    pub max_bytes: usize,
+}
+
 /// A secondary index.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IndexSpec {
@@ -78,16 +94,36 @@ impl TableSpec {
 
     /// The attribute names that make up a position in `index` (or the table): what a cursor holds.
     pub fn position_attributes(&self, index: Option<&str>) -> Vec<&str> {
-        let mut names = vec![self.partition_key.name.as_str()];
-        names.extend(self.sort_key.as_ref().map(|k| k.name.as_str()));
-        if let Some(ix) = index.and_then(|n| self.index(n)) {
-            for k in std::iter::once(&ix.partition_key).chain(ix.sort_key.as_ref()) {
-                if !names.contains(&k.name.as_str()) {
-                    names.push(&k.name);
-                }
+        self.position_keys(index).iter().map(|k| k.name).collect()
+    }
+
+    /// The key attributes that make up a position in `index` (or the table), with their declared
+    /// types and DynamoDB's length limit for each: the table's keys first, then the index's.
+    pub fn position_keys(&self, index: Option<&str>) -> Vec<PositionKey<'_>> {
+        let index = index.and_then(|n| self.index(n));
+        let candidates = [
+            (Some(&self.partition_key), PARTITION_KEY_MAX_BYTES),
+            (self.sort_key.as_ref(), SORT_KEY_MAX_BYTES),
+            (index.map(|ix| &ix.partition_key), PARTITION_KEY_MAX_BYTES),
+            (
+                index.and_then(|ix| ix.sort_key.as_ref()),
+                SORT_KEY_MAX_BYTES,
+            ),
+        ];
+        let mut keys: Vec<PositionKey<'_>> = Vec::with_capacity(4);
+        for (key, max_bytes) in candidates {
+            let Some(key) = key else { continue };
+            match keys.iter_mut().find(|k| k.name == key.name) {
+                // An attribute that is a sort key somewhere and a partition key elsewhere must fit both.
+                Some(known) => known.max_bytes = known.max_bytes.min(max_bytes),
+                None => keys.push(PositionKey {
+                    name: &key.name,
+                    kind: &key.kind,
+                    max_bytes,
+                }),
             }
         }
-        names
+        keys
     }
 
     /// Pretty JSON, as committed for the infrastructure.

@@ -161,6 +161,19 @@ pub(crate) fn capacity(span: &tracing::Span) -> ReturnConsumedCapacity {
     }
 }
 
+/// A request that started from a client's cursor and that DynamoDB rejected as invalid: the cursor
+/// passed every check dynamodel knows of (key schema, types, lengths) but is still not a position
+/// DynamoDB accepts (e.g. outside the query's sort-key range), which is the client's error.
+pub(crate) fn client_cursor_rejected(err: Error, from_client_cursor: bool) -> Error {
+    match err {
+        Error::Sdk {
+            kind: crate::SdkErrorKind::InvalidRequest,
+            ..
+        } if from_client_cursor => Error::InvalidCursor("not a position DynamoDB accepts"),
+        other => other,
+    }
+}
+
 fn record_capacity(span: &tracing::Span, capacity: Option<&ConsumedCapacity>) {
     if let Some(units) = capacity.and_then(ConsumedCapacity::capacity_units) {
         span.record("consumed", units);
@@ -555,7 +568,7 @@ impl Table {
                 self.spec.sort_key.as_ref().map(|k| k.name.as_str()),
             ),
         };
-        let positions = self.spec.position_attributes(query.index.as_deref());
+        let positions = self.spec.position_keys(query.index.as_deref());
         let mut start = query
             .cursor
             .as_ref()
@@ -615,7 +628,12 @@ impl Table {
                 .send()
                 .instrument(span.clone())
                 .await
-                .map_err(|e| Error::sdk("Query", e))?;
+                .map_err(|e| {
+                    client_cursor_rejected(
+                        Error::sdk("Query", e),
+                        read == 1 && query.cursor.is_some(),
+                    )
+                })?;
             record_capacity(&span, out.consumed_capacity());
             let last = out.last_evaluated_key;
             for item in out.items.unwrap_or_default() {

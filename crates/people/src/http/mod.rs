@@ -1,0 +1,138 @@
+//! The HTTP edge: an API Gateway v2 (HTTP API) event in, a response out.
+//!
+//! One request goes [`route`] → [`extract`] → [`handlers`] → service, and comes back as a
+//! [`reply`] or a [`problem`] document. Routing is on `requestContext.http.method` and `rawPath`
+//! against the one route table, so it does not depend on API Gateway's `pathParameters` (the local
+//! gateway sends them too, older tools do not); bodies may arrive base64-encoded.
+
+mod cors;
+mod extract;
+mod handlers;
+mod problem;
+mod reply;
+pub mod route;
+
+use std::time::Instant;
+
+use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
+use http::header::HeaderName;
+use http::{Method, StatusCode};
+use lambda_runtime::LambdaEvent;
+
+pub use extract::{DEFAULT_LIMIT, MAX_BODY_BYTES, MAX_LIMIT};
+pub use problem::Problem;
+pub use route::{Action, FALLBACK, Function, ROUTES, Resolution, Route};
+
+use self::problem::{ApiError, error_chain};
+use self::reply::{Reply, header_value};
+use crate::config::AllowedOrigins;
+use crate::model::PersonId;
+use crate::service::PeopleService;
+
+const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The people API's HTTP edge for one function.
+#[derive(Debug, Clone)]
+pub struct Edge {
+    service: PeopleService,
+    origins: AllowedOrigins,
+    function: Function,
+}
+
+impl Edge {
+    /// An edge serving `function`'s routes.
+    pub fn new(service: PeopleService, origins: AllowedOrigins, function: Function) -> Self {
+        Self {
+            service,
+            origins,
+            function,
+        }
+    }
+
+    /// Handles one invocation. Never fails: every error is a response, and a 5xx is logged here with
+    /// its cause.
+    pub async fn handle(
+        &self,
+        event: LambdaEvent<ApiGatewayV2httpRequest>,
+    ) -> Result<ApiGatewayV2httpResponse, lambda_runtime::Error> {
+        let started = Instant::now();
+        let (request, context) = event.into_parts();
+        let request_id = request
+            .request_context
+            .request_id
+            .clone()
+            .unwrap_or(context.request_id);
+        let method = request.request_context.http.method.clone();
+        let path = request.raw_path.as_deref().unwrap_or("/");
+        let (template, id, outcome) = self.dispatch(&request, &method, path).await;
+        let mut reply = outcome.unwrap_or_else(|err| {
+            let problem = err.problem();
+            if problem.status == StatusCode::SERVICE_UNAVAILABLE {
+                tracing::warn!(request_id, error = %error_chain(&err), "storage unavailable");
+            } else if problem.status >= 500 {
+                tracing::error!(request_id, error = %error_chain(&err), "unexpected error");
+            }
+            problem.into_reply(&request_id)
+        });
+        reply
+            .headers
+            .insert(X_REQUEST_ID, header_value(&request_id));
+        cors::apply(&self.origins, &request.headers, &mut reply.headers);
+
+        tracing::info!(
+            request_id = %request_id,
+            method = %method,
+            route = template,
+            person_id = id.map(|i| i.to_string()),
+            status = reply.status.as_u16(),
+            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request"
+        );
+        Ok(reply.into_response(method == Method::HEAD))
+    }
+
+    /// Routes the request and runs its handler: the route template for the log, the person's id,
+    /// and the outcome.
+    async fn dispatch(
+        &self,
+        request: &ApiGatewayV2httpRequest,
+        method: &Method,
+        path: &str,
+    ) -> (&'static str, Option<PersonId>, Result<Reply, ApiError>) {
+        match route::resolve(method, path) {
+            Resolution::NotFound { suggestion } => (
+                "unknown",
+                None,
+                Err(ApiError::RouteNotFound {
+                    suggestion: suggestion.map(str::to_owned),
+                }),
+            ),
+            Resolution::MethodNotAllowed { path, allow } => {
+                (path, None, Err(ApiError::MethodNotAllowed { allow }))
+            }
+            Resolution::Options { path, allow } => (path, None, Ok(cors::preflight(&allow))),
+            Resolution::Route { route, .. } if route.function != self.function => {
+                tracing::warn!(
+                    method = %method,
+                    route = route.path,
+                    function = self.function.binary(),
+                    served_by = route.function.binary(),
+                    "a request reached a function that does not serve its route: the API's routes differ from infra/routes.json"
+                );
+                (
+                    route.path,
+                    None,
+                    Err(ApiError::RouteNotFound { suggestion: None }),
+                )
+            }
+            Resolution::Route { route, id } => {
+                let id = match id.map(str::parse::<PersonId>).transpose() {
+                    Ok(id) => id,
+                    Err(e) => return (route.path, None, Err(e.into())),
+                };
+                let outcome = handlers::handle(&self.service, route.action, request, id).await;
+                (route.path, id, outcome)
+            }
+        }
+    }
+}

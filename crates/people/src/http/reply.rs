@@ -1,0 +1,87 @@
+//! A response before it becomes an API Gateway response.
+
+use aws_lambda_events::apigw::ApiGatewayV2httpResponse;
+use aws_lambda_events::encodings::Body;
+use http::StatusCode;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use serde::Serialize;
+
+use crate::model::Person;
+
+const JSON: &str = "application/json";
+
+/// Status, headers and an optional body.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Option<String>,
+}
+
+impl Reply {
+    pub(crate) fn empty(status: StatusCode) -> Self {
+        Self {
+            status,
+            headers: HeaderMap::new(),
+            body: None,
+        }
+    }
+
+    pub(crate) fn json(status: StatusCode, body: &impl Serialize) -> Self {
+        Self::json_as(status, body, JSON)
+    }
+
+    pub(crate) fn json_as(
+        status: StatusCode,
+        body: &impl Serialize,
+        content_type: &'static str,
+    ) -> Self {
+        let mut reply = Self::empty(status);
+        reply
+            .headers
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        reply.body = Some(serde_json::to_string(body).expect("response bodies serialise"));
+        reply
+    }
+
+    /// A person with its `ETag`.
+    pub(crate) fn person(status: StatusCode, person: &Person) -> Self {
+        Self::json(status, person).header(header::ETAG, etag(person.version))
+    }
+
+    /// A created person: its `ETag` and `Location`.
+    pub(crate) fn created(person: &Person) -> Self {
+        Self::person(StatusCode::CREATED, person).header(
+            header::LOCATION,
+            header_value(&format!("/people/{}", person.id)),
+        )
+    }
+
+    pub(crate) fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// The API Gateway response. `HEAD` answers carry no body.
+    pub(crate) fn into_response(self, head: bool) -> ApiGatewayV2httpResponse {
+        let mut response = ApiGatewayV2httpResponse::default();
+        response.status_code = i64::from(self.status.as_u16());
+        response.headers = self.headers;
+        response.body = if head {
+            None
+        } else {
+            self.body.map(Body::Text)
+        };
+        response
+    }
+}
+
+/// The strong `ETag` of a stored version.
+pub(crate) fn etag(version: u64) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"v{version}\"")).expect("an etag is ASCII")
+}
+
+/// `text` as a header value; text that cannot be one (control characters) becomes `invalid`.
+pub(crate) fn header_value(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+}

@@ -1,0 +1,138 @@
+//! The people service: create, get, replace, patch, delete ([`write`]) and list ([`list`]), with
+//! email uniqueness enforced by DynamoDB transactions. Knows nothing of HTTP.
+
+mod list;
+mod write;
+
+use dynamodel::{Cursor, Table, ValidationErrors};
+
+use crate::model::{Person, PersonId};
+
+/// The fields a client may write.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PersonInput {
+    /// Name.
+    pub name: String,
+    /// Email.
+    pub email: String,
+    /// Phone, optional.
+    pub phone: Option<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+}
+
+/// A request's precondition on the stored version.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Precondition {
+    /// None given.
+    #[default]
+    None,
+    /// `If-Match`: the stored version must be one of these (`None` = `*`, any stored version).
+    IfMatch(Option<Vec<u64>>),
+    /// `If-None-Match: *`: nothing may be stored.
+    IfNoneMatchAny,
+}
+
+impl Precondition {
+    /// `Ok` when a write may go ahead over `stored` (the stored version, if any).
+    fn check(&self, stored: Option<u64>) -> Result<(), ServiceError> {
+        let allowed = match (self, stored) {
+            (Precondition::None, _) => true,
+            (Precondition::IfMatch(_), None) => false,
+            (Precondition::IfMatch(None), Some(_)) => true,
+            (Precondition::IfMatch(Some(versions)), Some(v)) => versions.contains(&v),
+            (Precondition::IfNoneMatchAny, stored) => stored.is_none(),
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(ServiceError::PreconditionFailed)
+        }
+    }
+}
+
+/// Filters and paging for [`PeopleService::list`].
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// Page size, 1–100.
+    pub limit: usize,
+    /// Where to continue.
+    pub cursor: Option<Cursor>,
+    /// Only people with this (normalised) tag.
+    pub tag: Option<String>,
+    /// Only people whose name starts with this, ignoring case.
+    pub name_prefix: Option<String>,
+    /// Only the person with this (normalised) email.
+    pub email: Option<String>,
+}
+
+/// One page of people, newest first.
+#[derive(Debug, Clone)]
+pub struct PeoplePage {
+    /// The people.
+    pub items: Vec<Person>,
+    /// The cursor of the next page.
+    pub next: Option<Cursor>,
+}
+
+/// What a service call can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// No person has this id.
+    #[error("person not found")]
+    NotFound,
+    /// Another person holds the email.
+    #[error("email already in use")]
+    EmailTaken,
+    /// `If-Match` / `If-None-Match` did not hold.
+    #[error("precondition failed")]
+    PreconditionFailed,
+    /// Other writes kept winning the race; the client may retry.
+    #[error("the person was modified concurrently")]
+    Conflict,
+    /// The input broke a rule.
+    #[error("invalid input: {0}")]
+    Validation(ValidationErrors),
+    /// The cursor was not one this listing handed out.
+    #[error("invalid cursor")]
+    InvalidCursor,
+    /// DynamoDB failed.
+    #[error("storage failed")]
+    Store(#[source] dynamodel::Error),
+}
+
+impl From<dynamodel::Error> for ServiceError {
+    fn from(err: dynamodel::Error) -> Self {
+        match err {
+            dynamodel::Error::Validation(errors) => ServiceError::Validation(errors),
+            dynamodel::Error::InvalidCursor(_) => ServiceError::InvalidCursor,
+            other => ServiceError::Store(other),
+        }
+    }
+}
+
+/// The people service.
+#[derive(Debug, Clone)]
+pub struct PeopleService {
+    table: Table,
+}
+
+impl PeopleService {
+    /// A service over `table`.
+    pub fn new(table: Table) -> Self {
+        Self { table }
+    }
+
+    /// The table.
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
+    /// Reads a person (strongly consistent).
+    pub async fn get(&self, id: &PersonId) -> Result<Person, ServiceError> {
+        self.table
+            .get_consistent::<Person>(&id.key())
+            .await?
+            .ok_or(ServiceError::NotFound)
+    }
+}

@@ -1,0 +1,256 @@
+//! Writes: create, replace, patch and delete. Each writes the person and its email claim in one
+//! transaction, and each is a read-decide-write attempt run by [`with_retries`].
+
+use std::future::Future;
+use std::hash::{BuildHasher, RandomState};
+use std::time::Duration;
+
+use dynamodel::{Condition, Model, Patch, TransactWrite};
+use time::OffsetDateTime;
+
+use super::{PeopleService, PersonInput, Precondition, ServiceError};
+use crate::model::{EmailClaim, Person, PersonId, PersonPatch};
+
+/// How many times a write is attempted when another write got in between its read and its write,
+/// or DynamoDB cancelled its transaction for a concurrent one.
+const WRITE_ATTEMPTS: u32 = 3;
+
+/// Transaction position of the person, to map cancellation reasons back to their meaning.
+const TX_PERSON: usize = 0;
+
+/// Runs `attempt` until it returns a value: `Ok(None)` means "lost a race, decide again on a fresh
+/// read". After [`WRITE_ATTEMPTS`] lost races the answer is [`ServiceError::Conflict`]. Retries
+/// wait a short random time, so writers that collided do not collide again in lockstep.
+async fn with_retries<T, F, Fut>(mut attempt: F) -> Result<T, ServiceError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<T>, ServiceError>>,
+{
+    for n in 0..WRITE_ATTEMPTS {
+        if n > 0 {
+            let ceiling_ms = 10u64 << n;
+            let jitter = RandomState::new().hash_one(n) % ceiling_ms;
+            tokio::time::sleep(Duration::from_millis(jitter)).await;
+        }
+        if let Some(done) = attempt().await? {
+            return Ok(done);
+        }
+    }
+    Err(ServiceError::Conflict)
+}
+
+/// The condition that the email claim still belongs to `id`.
+fn held_by(id: PersonId) -> Option<Condition> {
+    Some(EmailClaim::fields().person_id.eq(id))
+}
+
+/// Adds to `tx` the move of `id`'s email claim from `from` to `to`: the old claim is released only
+/// if `id` still holds it, and the new one is created only if nobody holds it. Nothing when the
+/// email does not change.
+fn move_email_claim<'t>(
+    tx: TransactWrite<'t>,
+    id: PersonId,
+    from: &str,
+    to: &str,
+) -> Result<TransactWrite<'t>, dynamodel::Error> {
+    if from == to {
+        return Ok(tx);
+    }
+    let mut claim = EmailClaim {
+        email: to.to_owned(),
+        person_id: id,
+    };
+    tx.delete(&EmailClaim::key_for(from), held_by(id))
+        .create(&mut claim)
+}
+
+/// True when the write failed because the person is no longer at the version it was read at.
+fn is_stale(err: &dynamodel::Error) -> bool {
+    err.failed_conditions().contains(&TX_PERSON)
+        || matches!(err, dynamodel::Error::VersionMismatch { .. })
+}
+
+/// What a failed write of a person (at its stored version, with or without an email-claim move)
+/// means for the caller: `Ok(None)` to read again and retry, or the error to return.
+fn write_failure<T>(
+    err: dynamodel::Error,
+    precondition: &Precondition,
+) -> Result<Option<T>, ServiceError> {
+    if is_stale(&err) {
+        // Another write got in between our read and our write: with a precondition the client's
+        // view is stale; without one, decide again on a fresh read.
+        return match precondition {
+            Precondition::None => Ok(None),
+            _ => Err(ServiceError::PreconditionFailed),
+        };
+    }
+    if err.is_conditional_check_failed() {
+        return Err(ServiceError::EmailTaken);
+    }
+    if err.is_transaction_conflict() {
+        return Ok(None);
+    }
+    Err(err.into())
+}
+
+impl PeopleService {
+    fn draft(id: PersonId, input: PersonInput) -> Person {
+        let now = OffsetDateTime::now_utc();
+        Person {
+            id,
+            name: input.name,
+            email: input.email,
+            phone: input.phone,
+            tags: input.tags,
+            created_at: now,
+            updated_at: now,
+            version: 0,
+        }
+    }
+
+    /// Creates a person with a new id.
+    pub async fn create(&self, input: PersonInput) -> Result<Person, ServiceError> {
+        // The write validates the model itself; there is no read to save here.
+        let draft = Self::draft(PersonId::generate(), input);
+        with_retries(|| self.insert(draft.clone())).await
+    }
+
+    /// Writes a new person and claims its email in one transaction. `Ok(None)` when the id was
+    /// taken meanwhile or DynamoDB cancelled the transaction for a concurrent one.
+    async fn insert(&self, mut person: Person) -> Result<Option<Person>, ServiceError> {
+        // The claim's key is the normalised email: transform first (the write validates).
+        person.before_save();
+        let mut claim = EmailClaim {
+            email: person.email.clone(),
+            person_id: person.id,
+        };
+        let result = self
+            .table
+            .transact()
+            .create(&mut person)?
+            .create(&mut claim)?
+            .send()
+            .await;
+        match result {
+            Ok(()) => Ok(Some(person)),
+            Err(e) if e.failed_conditions() == [TX_PERSON] => Ok(None),
+            Err(e) if e.is_conditional_check_failed() => Err(ServiceError::EmailTaken),
+            Err(e) if e.is_transaction_conflict() => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The stored person, read strongly consistent.
+    async fn stored(&self, id: PersonId) -> Result<Option<Person>, ServiceError> {
+        Ok(self.table.get_consistent::<Person>(&id.key()).await?)
+    }
+
+    /// Replaces a person, or creates one with this id. Returns the stored person and whether it was
+    /// created.
+    pub async fn replace(
+        &self,
+        id: PersonId,
+        input: PersonInput,
+        precondition: &Precondition,
+    ) -> Result<(Person, bool), ServiceError> {
+        // Validate before the read, so bad input costs no DynamoDB call.
+        let mut draft = Self::draft(id, input);
+        draft.before_save();
+        Model::validate(&draft).map_err(ServiceError::Validation)?;
+        with_retries(|| async {
+            let current = self.stored(id).await?;
+            precondition.check(current.as_ref().map(|p| p.version))?;
+            let Some(current) = current else {
+                return Ok(self.insert(draft.clone()).await?.map(|p| (p, true)));
+            };
+            let mut person = Person {
+                created_at: current.created_at,
+                version: current.version,
+                ..draft.clone()
+            };
+            let tx = self.table.transact().replace(&mut person)?;
+            let tx = move_email_claim(tx, id, &current.email, &person.email)?;
+            match tx.send().await {
+                Ok(()) => Ok(Some((person, false))),
+                Err(e) => write_failure(e, precondition),
+            }
+        })
+        .await
+    }
+
+    /// Applies a partial update (JSON merge patch semantics): only the fields in the patch change, and
+    /// an email change moves the email claim in the same transaction.
+    pub async fn patch(
+        &self,
+        id: PersonId,
+        patch: &PersonPatch,
+        precondition: &Precondition,
+    ) -> Result<Person, ServiceError> {
+        with_retries(|| async {
+            let current = self.stored(id).await?.ok_or(ServiceError::NotFound)?;
+            precondition.check(Some(current.version))?;
+            if patch.is_empty() {
+                return Ok(Some(current));
+            }
+            let mut next = current.clone();
+            patch.apply(&mut next);
+            next.before_save();
+            Model::validate(&next).map_err(ServiceError::Validation)?;
+            // The stored values are the normalised ones, for exactly the fields the patch names.
+            let normalised = PersonPatch {
+                name: patch.name.as_ref().map(|_| next.name.clone()),
+                email: patch.email.as_ref().map(|_| next.email.clone()),
+                phone: patch.phone.as_ref().map(|_| next.phone.clone()),
+                tags: patch.tags.as_ref().map(|_| next.tags.clone()),
+            };
+            let update = normalised.to_update().set_derived(&next);
+            let result = if next.email == current.email {
+                self.table
+                    .update::<Person>(&id.key(), update, Some(current.version), None)
+                    .await
+                    .map(Some)
+            } else {
+                let tx = self.table.transact().update::<Person>(
+                    &id.key(),
+                    update,
+                    Some(current.version),
+                    None,
+                );
+                let tx = move_email_claim(tx, id, &current.email, &next.email)?;
+                tx.send().await.map(|()| None)
+            };
+            match result {
+                Ok(Some(stored)) => Ok(Some(stored)),
+                Ok(None) => self.get(&id).await.map(Some),
+                Err(e) => write_failure(e, precondition),
+            }
+        })
+        .await
+    }
+
+    /// Deletes a person and releases their email.
+    pub async fn delete(
+        &self,
+        id: PersonId,
+        precondition: &Precondition,
+    ) -> Result<(), ServiceError> {
+        with_retries(|| async {
+            let current = self.stored(id).await?.ok_or(ServiceError::NotFound)?;
+            precondition.check(Some(current.version))?;
+            let result = self
+                .table
+                .transact()
+                .delete_versioned::<Person>(&id.key(), current.version)
+                .delete(&EmailClaim::key_for(&current.email), held_by(id))
+                .send()
+                .await;
+            match result {
+                Ok(()) => Ok(Some(())),
+                // The claim is no longer this person's: another write moved it; decide again.
+                Err(e) if e.is_conditional_check_failed() && !is_stale(&e) => Ok(None),
+                Err(e) => write_failure(e, precondition),
+            }
+        })
+        .await
+    }
+}
