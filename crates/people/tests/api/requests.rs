@@ -1,0 +1,224 @@
+use base64::Engine;
+use people::AllowedOrigins;
+use people::Function;
+use people::fixtures::request;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn validation_names_each_field_and_rule() {
+    let app = TestApp::new().await;
+    let cases: &[(&str, &[(&str, &str)])] = &[
+        (r#"{"email":"a@b.io"}"#, &[("name", "is required")]),
+        (r#"{"name":"   ","email":"a@b.io"}"#, &[("name", "length")]),
+        (
+            &format!(r#"{{"name":"{}","email":"a@b.io"}}"#, "x".repeat(101)),
+            &[("name", "length")],
+        ),
+        (
+            r#"{"name":"A","email":"not-an-email"}"#,
+            &[("email", "email")],
+        ),
+        (
+            r#"{"name":"A","email":"a@b.io","phone":"12"}"#,
+            &[("phone", "international")],
+        ),
+        (
+            r#"{"name":"A","email":"a@b.io","tags":["ok","bad tag"]}"#,
+            &[("tags[1]", "letters")],
+        ),
+        (
+            r#"{"name":"A","email":"a@b.io","tags":["a","b","c","d","e","f","g","h","i","j","k","l","m","n","o","p","q","r","s","t","u"]}"#,
+            &[("tags", "length")],
+        ),
+        (
+            &format!(
+                r#"{{"name":"A","email":"a@b.io","tags":["{}"]}}"#,
+                "t".repeat(33)
+            ),
+            &[("tags[0]", "length")],
+        ),
+        (
+            r#"{"name":"A","email":"a@b.io","nickname":"x"}"#,
+            &[("nickname", "not a known field")],
+        ),
+        (
+            r#"{"name":"A","email":"a@b.io","id":"x","version":3}"#,
+            &[
+                ("id", "set by the server"),
+                ("version", "set by the server"),
+            ],
+        ),
+        (
+            r#"{"name":1,"email":"a@b.io","tags":"x"}"#,
+            &[("name", "must be a string"), ("tags", "array")],
+        ),
+        (r#"[1,2]"#, &[("body", "object")]),
+    ];
+    for (body, expected) in cases {
+        let response = app.send("POST", "/people", &[JSON], Some(body)).await;
+        assert_problem(&response, 400);
+        let errors = response.field_errors();
+        for (field, fragment) in *expected {
+            assert!(
+                errors
+                    .iter()
+                    .any(|(f, m)| f == field && m.contains(fragment)),
+                "{body}: expected {field} ~ {fragment}, got {errors:?}"
+            );
+        }
+    }
+    assert_eq!(app.stored_count().await, 0, "nothing invalid was stored");
+}
+
+#[tokio::test]
+async fn malformed_requests_get_clear_4xx() {
+    let app = TestApp::new().await;
+    let malformed = app
+        .send("POST", "/people", &[JSON], Some(r#"{"name": "A",, }"#))
+        .await;
+    assert_problem(&malformed, 400);
+    assert!(
+        malformed.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("line 1 column"),
+        "{}",
+        malformed.body
+    );
+
+    assert_problem(
+        &app.send("POST", "/people", &[], Some(&person("A", "a@b.io")))
+            .await,
+        415,
+    );
+    assert_problem(
+        &app.send(
+            "POST",
+            "/people",
+            &[("content-type", "text/plain")],
+            Some("x"),
+        )
+        .await,
+        415,
+    );
+    let latin1 = [("content-type", "application/json; charset=iso-8859-1")];
+    assert_problem(
+        &app.send("POST", "/people", &latin1, Some(&person("A", "a@b.io")))
+            .await,
+        415,
+    );
+
+    let big =
+        json!({ "name": "A", "email": "a@b.io", "tags": ["x".repeat(70 * 1024)] }).to_string();
+    assert_problem(&app.send("POST", "/people", &[JSON], Some(&big)).await, 413);
+
+    let bad_id = app.send("GET", "/people/not-a-ulid", &[], None).await;
+    assert_problem(&bad_id, 400);
+    assert_eq!(bad_id.field_errors()[0].0, "id");
+    assert_problem(
+        &app.send("PUT", "/people/123", &[JSON], Some(&person("A", "a@b.io")))
+            .await,
+        400,
+    );
+
+    assert_problem(&app.send("GET", "/nothing/here", &[], None).await, 404);
+    assert_problem(&app.send("GET", "/people/a/b", &[], None).await, 404);
+    let wrong_method = app.send("PATCH", "/people", &[], None).await;
+    assert_problem(&wrong_method, 405);
+    assert!(wrong_method.header("allow").unwrap().contains("POST"));
+    assert_problem(
+        &app.send(
+            "POST",
+            &format!("/people/{}", people::PersonId::generate()),
+            &[],
+            None,
+        )
+        .await,
+        405,
+    );
+
+    let limit = app
+        .send("GET", "/people?limit=500&colour=red", &[], None)
+        .await;
+    assert_problem(&limit, 400);
+    let fields: Vec<String> = limit.field_errors().into_iter().map(|(f, _)| f).collect();
+    assert_eq!(fields, ["limit", "colour"]);
+}
+
+#[tokio::test]
+async fn base64_bodies_from_cargo_lambda_watch_are_decoded() {
+    let app = TestApp::new().await;
+    let mut event = request(
+        "POST",
+        "/people",
+        &[("content-type", "application/json; charset=utf-8")],
+        None,
+    );
+    event.body = Some(
+        base64::engine::general_purpose::STANDARD.encode(person("Linus", "linus@example.com")),
+    );
+    event.is_base64_encoded = true;
+    let response = app.send_to(Function::Put, event).await;
+    assert_eq!(response.status, 201, "{}", response.body);
+    assert_eq!(response.body["name"], "Linus");
+}
+
+#[tokio::test]
+async fn cors_follows_allowed_origins() {
+    let app = TestApp::with_origins(AllowedOrigins::parse(
+        "https://app.example.com, https://admin.example.com",
+    ))
+    .await;
+    let allowed = app
+        .send(
+            "GET",
+            "/people",
+            &[("origin", "https://app.example.com")],
+            None,
+        )
+        .await;
+    assert_eq!(
+        allowed.header("access-control-allow-origin"),
+        Some("https://app.example.com")
+    );
+    assert!(
+        allowed
+            .header("access-control-expose-headers")
+            .unwrap()
+            .contains("etag")
+    );
+    let other = app
+        .send(
+            "GET",
+            "/people",
+            &[("origin", "https://evil.example.com")],
+            None,
+        )
+        .await;
+    assert_eq!(other.header("access-control-allow-origin"), None);
+    let preflight = app
+        .send(
+            "OPTIONS",
+            "/people/x",
+            &[("origin", "https://admin.example.com")],
+            None,
+        )
+        .await;
+    assert_eq!(preflight.status, 204);
+    assert!(
+        preflight
+            .header("access-control-allow-methods")
+            .unwrap()
+            .contains("PUT")
+    );
+
+    let open = TestApp::new().await;
+    assert_eq!(
+        open.send("GET", "/people", &[], None)
+            .await
+            .header("access-control-allow-origin"),
+        Some("*")
+    );
+}
