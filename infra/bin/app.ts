@@ -1,7 +1,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 
-import { PeopleStack, loadTableSpec } from '../lib/people-stack.ts';
+import { PeopleStack, loadRoutes, loadTableSpec } from '../lib/people-stack.ts';
 
 const app = new App();
 const ctx = (key: string): string | undefined => {
@@ -17,6 +17,7 @@ const number = (key: string) => (ctx(key) === undefined ? undefined : Number(ctx
 new PeopleStack(app, `people-${stage}`, {
   stage,
   tableSpec: loadTableSpec(),
+  routes: loadRoutes(),
   requireBuiltFunctions: ctx('requireBuiltFunctions') === 'true',
   memorySize: number('memorySize'),
   timeoutSeconds: number('timeoutSeconds'),

@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { REPO_ROOT } from './specs.ts';
 import type { StageSettings } from './stage.ts';
 
-/** The four functions, their routes and exactly the DynamoDB actions each needs. */
+/** The four functions and exactly the DynamoDB actions each needs; infra/routes.json maps routes to their binaries. */
 export const FUNCTIONS = {
   get: {
     binary: 'people-get',

@@ -8,7 +8,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
-import type { FunctionName } from './functions.ts';
+import { FUNCTIONS, type FunctionName } from './functions.ts';
+import type { RouteSpec, RouteTable } from './specs.ts';
 import type { StageSettings } from './stage.ts';
 
 export interface ApiOptions {
@@ -24,13 +25,33 @@ export interface ApiOptions {
 export interface PeopleApiProps extends ApiOptions {
   settings: StageSettings;
   functions: Record<FunctionName, lambda.IFunction>;
+  routes: RouteTable;
   /** `*` or a comma-separated list of origins. */
   allowedOrigins: string;
 }
 
+/** The FUNCTIONS entry built from `binary`; routes.json names functions by binary. */
+function functionFor(binary: string, user: string): FunctionName {
+  const name = (Object.keys(FUNCTIONS) as FunctionName[]).find((n) => FUNCTIONS[n].binary === binary);
+  if (!name) {
+    const known = Object.values(FUNCTIONS).map((f) => f.binary).join(', ');
+    throw new Error(`infra/routes.json: ${user} names function ${binary}, which FUNCTIONS (infra/lib/functions.ts) does not define (it has ${known})`);
+  }
+  return name;
+}
+
+/** A route's function and method, checked: an unknown method would otherwise silently become an ANY route. */
+function resolve(route: RouteSpec) {
+  const user = `route ${route.method} ${route.path}`;
+  const method = apigwv2.HttpMethod[route.method];
+  if (!method) throw new Error(`infra/routes.json: ${user} has a method API Gateway does not know`);
+  return { route, method, fn: functionFor(route.function, user) };
+}
+
 /**
- * The HTTP API: routes to the functions, CORS, a throttled stage with JSON access logs, and the JWT
- * authorizer on writes. Its resources live in the stack, not under this construct (see PeopleStack).
+ * The HTTP API: the routes of infra/routes.json to the functions, CORS, a throttled stage with JSON
+ * access logs, and the JWT authorizer on writes. Its resources live in the stack, not under this
+ * construct (see PeopleStack).
  */
 export class PeopleApi extends Construct {
   readonly api: apigwv2.HttpApi;
@@ -39,15 +60,23 @@ export class PeopleApi extends Construct {
   constructor(scope: Construct, id: string, props: PeopleApiProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const { settings, functions } = props;
-    const integration = (name: FunctionName) => new HttpLambdaIntegration(`${name}Integration`, functions[name]);
+    const { settings, functions, routes } = props;
+    // Check the whole route table first, so a bad one fails before anything is built.
+    const fallback = functionFor(routes.fallback, 'the fallback');
+    const resolved = routes.routes.map(resolve);
+    // One integration per function, shared by its routes (the library still adds a Lambda permission per route).
+    const integrations = new Map<FunctionName, HttpLambdaIntegration>();
+    const integration = (name: FunctionName) => {
+      if (!integrations.has(name)) integrations.set(name, new HttpLambdaIntegration(`${name}Integration`, functions[name]));
+      return integrations.get(name)!;
+    };
     const corsOrigins = props.allowedOrigins.split(',').map((o) => o.trim()).filter(Boolean);
     this.api = new apigwv2.HttpApi(stack, 'Api', {
       apiName: `${stack.stackName}-api`,
       description: 'people API',
       createDefaultStage: false,
-      // Unknown routes and wrong methods reach the get function, which answers problem+json 404/405.
-      defaultIntegration: integration('get'),
+      // Unknown routes and wrong methods reach the fallback function, which answers problem+json 404/405.
+      defaultIntegration: integration(fallback),
       corsPreflight: {
         allowOrigins: corsOrigins.length ? corsOrigins : ['*'],
         allowMethods: [
@@ -87,20 +116,18 @@ export class PeopleApi extends Construct {
     });
 
     const authorizer = props.auth ? this.writeAuthorizer(props) : undefined;
-    const routes: [string, apigwv2.HttpMethod[], FunctionName, boolean][] = [
-      ['/people', [apigwv2.HttpMethod.GET], 'list', false],
-      ['/people', [apigwv2.HttpMethod.POST], 'put', true],
-      ['/people/{id}', [apigwv2.HttpMethod.GET], 'get', false],
-      ['/people/{id}', [apigwv2.HttpMethod.PUT, apigwv2.HttpMethod.PATCH], 'put', true],
-      ['/people/{id}', [apigwv2.HttpMethod.DELETE], 'delete', true],
-    ];
-    for (const [routePath, methods, fn, write] of routes) {
-      this.api.addRoutes({ path: routePath, methods, integration: integration(fn), authorizer: write ? authorizer : undefined });
+    for (const { route, method, fn } of resolved) {
+      this.api.addRoutes({
+        path: route.path,
+        methods: [method],
+        integration: integration(fn),
+        authorizer: route.writes ? authorizer : undefined,
+      });
     }
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason: props.auth
-        ? 'Reads (GET) and the $default fallback, which only answers 404/405, are public by design; every write route has the JWT authorizer.'
+        ? 'Reads (GET, HEAD) and the $default fallback, which only answers 404/405, are public by design; every write route has the JWT authorizer.'
         : 'Authorization is off for this stage (context auth=false, the dev default); prod enables the JWT authorizer on writes.',
     });
   }

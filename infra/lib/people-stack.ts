@@ -10,16 +10,19 @@ import { Data } from './data.ts';
 import { type FunctionName, Functions, type FunctionsOptions } from './functions.ts';
 import { type ApiOptions, PeopleApi } from './http-api.ts';
 import { Monitoring } from './monitoring.ts';
-import type { TableSpec } from './specs.ts';
+import type { RouteTable, TableSpec } from './specs.ts';
 import { type Stage, stageSettings } from './stage.ts';
 import { Web, type WebOptions } from './web.ts';
 
 export { FUNCTIONS, type FunctionName } from './functions.ts';
-export { type IndexSpec, type KeyAttribute, REPO_ROOT, type TableSpec, loadTableSpec } from './specs.ts';
+export {
+  type IndexSpec, type KeyAttribute, REPO_ROOT, type RouteSpec, type RouteTable, type TableSpec, loadRoutes, loadTableSpec,
+} from './specs.ts';
 
 export interface PeopleStackProps extends StackProps, FunctionsOptions, ApiOptions, WebOptions {
   stage: Stage;
   tableSpec: TableSpec;
+  routes: RouteTable;
   /** `*` or a comma-separated list of origins: the API's CORS and the functions' `ALLOWED_ORIGINS`. */
   allowedOrigins?: string;
 }

@@ -29,3 +29,24 @@ export interface TableSpec {
 export function loadTableSpec(file = path.join(REPO_ROOT, 'infra', 'table-spec.json')): TableSpec {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as TableSpec;
 }
+
+/** The route table exported from the Rust router (`infra/routes.json`). */
+export interface RouteSpec {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** API Gateway syntax: `/people/{id}`. */
+  path: string;
+  /** The binary that serves the route, a `binary` of FUNCTIONS. */
+  function: string;
+  action: 'list' | 'create' | 'read' | 'replace' | 'patch' | 'delete';
+  /** Writes get the JWT authorizer when auth is on. */
+  writes: boolean;
+}
+export interface RouteTable {
+  /** The binary behind `$default`: unknown paths and methods, answered with 404/405. */
+  fallback: string;
+  routes: RouteSpec[];
+}
+
+export function loadRoutes(file = path.join(REPO_ROOT, 'infra', 'routes.json')): RouteTable {
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as RouteTable;
+}

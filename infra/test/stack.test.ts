@@ -4,45 +4,15 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 
 import { App, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 
-import { FUNCTIONS, PeopleStack, type PeopleStackProps, type TableSpec, loadTableSpec } from '../lib/people-stack.ts';
-
-type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
-
-function build(stage: 'dev' | 'prod', extra: Partial<PeopleStackProps> = {}, spec: TableSpec = loadTableSpec()) {
-  const app = new App();
-  const stack = new PeopleStack(app, `people-${stage}`, {
-    stage,
-    tableSpec: spec,
-    auth: stage === 'prod',
-    env: { account: '123456789012', region: 'eu-west-1' },
-    ...extra,
-  });
-  return { app, stack };
-}
-
-function synth(stage: 'dev' | 'prod', extra: Partial<PeopleStackProps> = {}, spec: TableSpec = loadTableSpec()) {
-  const { app, stack } = build(stage, extra, spec);
-  return { app, stack, template: Template.fromStack(stack) };
-}
+import { FUNCTIONS, type TableSpec, loadTableSpec } from '../lib/people-stack.ts';
+import { asList, build, functionId, resources, synth } from './support.ts';
 
 const dev = synth('dev');
 const prod = synth('prod');
-
-function resources(template: Template, type: string): Resources {
-  return template.findResources(type) as Resources;
-}
-
-/** The logical id of the function built from `binary`. */
-function functionId(template: Template, binary: string): string {
-  const [id] = Object.entries(resources(template, 'AWS::Lambda::Function')).find(([, r]) =>
-    String(r.Properties.FunctionName ?? '').endsWith(binary),
-  )!;
-  return id;
-}
 
 /** Every IAM statement attached to a function's role. */
 function roleStatements(template: Template, fnId: string): any[] {
@@ -52,8 +22,6 @@ function roleStatements(template: Template, fnId: string): any[] {
     .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
     .flatMap((p) => p.Properties.PolicyDocument.Statement);
 }
-
-const asList = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
 
 describe('DynamoDB table', () => {
   it('is built from infra/table-spec.json, the export of the Rust model', () => {
@@ -179,77 +147,6 @@ describe('functions', () => {
   it('memory and timeout are configurable', () => {
     const { template } = synth('dev', { memorySize: 256, timeoutSeconds: 5 });
     template.hasResourceProperties('AWS::Lambda::Function', { Runtime: 'provided.al2023', MemorySize: 256, Timeout: 5 });
-  });
-});
-
-describe('HTTP API', () => {
-  const routes = (template: Template) => Object.values(resources(template, 'AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
-  const integrationTarget = (template: Template, route: any): string => {
-    const integrationId = route.Target['Fn::Join'][1][1].Ref;
-    const uri = resources(template, 'AWS::ApiGatewayV2::Integration')[integrationId].Properties.IntegrationUri;
-    return uri['Fn::GetAtt'][0];
-  };
-
-  it('routes each path and method to its function, and everything else to get', () => {
-    const expected: Record<string, string> = {
-      'GET /people': 'people-list',
-      'POST /people': 'people-put',
-      'GET /people/{id}': 'people-get',
-      'PUT /people/{id}': 'people-put',
-      'PATCH /people/{id}': 'people-put',
-      'DELETE /people/{id}': 'people-delete',
-      $default: 'people-get',
-    };
-    const found = Object.fromEntries(routes(dev.template).map((r) => [r.RouteKey, integrationTarget(dev.template, r)]));
-    assert.deepEqual(Object.keys(found).sort(), Object.keys(expected).sort());
-    for (const [key, binary] of Object.entries(expected)) {
-      assert.equal(found[key], functionId(dev.template, binary), key);
-    }
-  });
-
-  it('protects write routes with the JWT authorizer in prod, not reads', () => {
-    for (const r of routes(prod.template)) {
-      const write = /^(POST|PUT|PATCH|DELETE) /.test(r.RouteKey);
-      assert.equal(r.AuthorizationType ?? 'NONE', write ? 'JWT' : 'NONE', r.RouteKey);
-    }
-    prod.template.resourceCountIs('AWS::Cognito::UserPool', 1);
-    prod.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'JWT' });
-    for (const r of routes(dev.template)) assert.equal(r.AuthorizationType ?? 'NONE', 'NONE');
-    dev.template.resourceCountIs('AWS::Cognito::UserPool', 0);
-  });
-
-  it('can use an external issuer instead of a user pool', () => {
-    const { template } = synth('prod', { jwtIssuer: 'https://issuer.example.com/', jwtAudience: ['people-api'] });
-    template.resourceCountIs('AWS::Cognito::UserPool', 0);
-    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
-      AuthorizerType: 'JWT',
-      JwtConfiguration: { Issuer: 'https://issuer.example.com/', Audience: ['people-api'] },
-    });
-  });
-
-  it('throttles the stage and writes JSON access logs', () => {
-    dev.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
-      StageName: '$default',
-      AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
-      AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
-    });
-    prod.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 } });
-    const [stage] = Object.values(resources(dev.template, 'AWS::ApiGatewayV2::Stage'));
-    const format = JSON.parse(stage.Properties.AccessLogSettings.Format);
-    assert.equal(format.requestId, '$context.requestId');
-    assert.equal(format.status, '$context.status');
-    const { template } = synth('dev', { throttleRate: 7, throttleBurst: 9 });
-    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 7, ThrottlingBurstLimit: 9 } });
-  });
-
-  it('answers CORS from configuration', () => {
-    dev.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
-      CorsConfiguration: Match.objectLike({ AllowOrigins: ['*'], AllowHeaders: Match.arrayWith(['if-match', 'authorization']), ExposeHeaders: Match.arrayWith(['etag']) }),
-    });
-    const { template } = synth('dev', { allowedOrigins: 'https://app.example.com,https://admin.example.com' });
-    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://app.example.com', 'https://admin.example.com'] }) });
-    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ALLOWED_ORIGINS: 'https://app.example.com,https://admin.example.com' }) } });
   });
 });
 
