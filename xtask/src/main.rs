@@ -2,12 +2,16 @@
 //!
 //! ```text
 //! cargo run -p xtask -- table-spec            print the table definition as JSON (infra/table-spec.json)
-//! cargo run -p xtask -- dev                   DynamoDB Local + table + `cargo lambda watch`, until Ctrl-C
+//! cargo run -p xtask -- routes                print the route table as JSON (infra/routes.json)
+//! cargo run -p xtask -- dev                   DynamoDB Local + table + functions under `cargo lambda
+//!                                             watch` + the local API Gateway, until Ctrl-C
 //! cargo run -p xtask -- seed [URL]            create a handful of example people through the API
 //! ```
 //!
 //! `dev` reads `PORT` (default 9000), `DYNAMODB_PORT` (default 8000), `TABLE_NAME` (default `people`),
 //! `ALLOWED_ORIGINS` (default `*`) and `PERSIST` (`1` keeps data in `.tools/dynamodb-data`).
+
+mod gateway;
 
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -19,9 +23,13 @@ fn main() -> ExitCode {
             print!("{}", people::table_spec().to_json());
             Ok(())
         }
+        Some("routes") => {
+            print!("{}", people::http::route::export().to_json());
+            Ok(())
+        }
         Some("dev") => dev(),
         Some("seed") => seed(args.get(1).cloned().unwrap_or_else(default_url)),
-        _ => Err("usage: xtask <table-spec | dev | seed [URL]>".to_owned()),
+        _ => Err("usage: xtask <table-spec | routes | dev | seed [URL]>".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -125,6 +133,18 @@ fn dev() -> Result<(), String> {
         root.join(".tools/venv/bin").display(),
         env_or("PATH", "")
     );
+    // The functions run under `cargo lambda watch` (rebuilt when their code changes) on a private
+    // port; the local API Gateway on the API port routes each request to one of them.
+    let gateway_listener = match std::net::TcpListener::bind(("127.0.0.1", api_port)) {
+        Ok(listener) => listener,
+        Err(e) => {
+            let _ = dynamodb.kill();
+            return Err(format!(
+                "cannot listen on port {api_port} ({e}); is it in use?"
+            ));
+        }
+    };
+    let watch_port = dynamodb_local::free_port();
     let mut watch = Command::new("cargo");
     watch
         .args([
@@ -134,7 +154,7 @@ fn dev() -> Result<(), String> {
             "127.0.0.1",
             "--invoke-port",
         ])
-        .arg(api_port.to_string())
+        .arg(watch_port.to_string())
         .arg("--disable-cors")
         .current_dir(&root)
         .env("PATH", path)
@@ -158,10 +178,26 @@ fn dev() -> Result<(), String> {
         }
     };
 
-    let ready = dynamodb_local::wait_until_ready(api_port, Duration::from_secs(60));
+    let ready = dynamodb_local::wait_until_ready(watch_port, Duration::from_secs(60));
     if ready.is_ok() {
+        let invoke_base = format!("http://127.0.0.1:{watch_port}");
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime for the gateway");
+            runtime.block_on(async move {
+                gateway_listener
+                    .set_nonblocking(true)
+                    .expect("a non-blocking listener");
+                let listener = tokio::net::TcpListener::from_std(gateway_listener)
+                    .expect("the gateway's listener");
+                gateway::Gateway::new(&invoke_base).serve(listener).await;
+            });
+        });
         println!();
         println!("  people API   http://127.0.0.1:{api_port}/people");
+        println!("  functions    cargo lambda watch on 127.0.0.1:{watch_port} (rebuilt on change)");
         println!(
             "  DynamoDB     {endpoint}  table {table} ({}, {})",
             if created { "created" } else { "existing" },
@@ -175,7 +211,7 @@ fn dev() -> Result<(), String> {
         println!();
     } else {
         stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        eprintln!("xtask: cargo lambda watch did not listen on port {api_port}");
+        eprintln!("xtask: cargo lambda watch did not listen on port {watch_port}");
     }
 
     let mut watch_exit = None;

@@ -1,5 +1,6 @@
 //! End to end over real HTTP through the same path `make dev` uses: `xtask dev` starts DynamoDB Local,
-//! creates the table and runs `cargo lambda watch`, which builds and invokes the four functions.
+//! creates the table, runs the four functions under `cargo lambda watch` and the local API Gateway
+//! that routes each request to one of them from the exported route table.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -130,6 +131,30 @@ fn call(
     }
 }
 
+/// Sends `request_line` (`METHOD /path`) as HTTP/1.1 over a new connection: the status and the
+/// response head.
+fn raw_request(host: &str, request_line: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    write!(
+        stream,
+        "{request_line} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let head = response.split("\r\n\r\n").next().unwrap_or("").to_owned();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{request_line}: no status in {response:?}"));
+    (status, head)
+}
+
 #[test]
 fn the_local_stack_serves_the_whole_api_and_stops_on_ctrl_c() {
     let dev = Dev::start();
@@ -191,6 +216,60 @@ fn the_local_stack_serves_the_whole_api_and_stops_on_ctrl_c() {
     assert_eq!(unknown.headers["content-type"], "application/problem+json");
     let wrong_method = call(&agent, "DELETE", &people, &[], None);
     assert_eq!(wrong_method.status, 405);
+
+    let head = call(&agent, "HEAD", &format!("{people}?limit=1"), &[], None);
+    assert_eq!(head.status, 200);
+    assert_eq!(head.body, Value::Null);
+    assert_eq!(head.headers["content-type"], "application/json");
+    let slash = call(&agent, "GET", &format!("{people}/"), &[], None);
+    assert_eq!(slash.status, 404, "{}", slash.body);
+
+    // Every method on every route and on paths that are not routes: never a 5xx, a problem document
+    // for every error.
+    let paths = [
+        people.clone(),
+        format!("{people}/"),
+        item.clone(),
+        format!("{item}/"),
+        format!("{people}/not-a-ulid"),
+        format!("{people}/{}", "0".repeat(3000)),
+        format!("{}/", dev.base),
+        format!("{}/PEOPLE", dev.base),
+    ];
+    for method in [
+        "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE",
+    ] {
+        for path in &paths {
+            for body in [
+                None,
+                Some(json!({"name": "Grace", "email": "grace@example.com"})),
+            ] {
+                let reply = call(&agent, method, path, &[("if-match", "\"v99\"")], body);
+                let what = format!("{method} {path}: {} {}", reply.status, reply.body);
+                assert!(reply.status < 500, "{what}");
+                if reply.status >= 400 && method != "HEAD" {
+                    assert_eq!(
+                        reply.headers["content-type"], "application/problem+json",
+                        "{what}"
+                    );
+                }
+            }
+        }
+    }
+
+    // Extension methods, which HTTP clients refuse to send, over a raw connection.
+    let host = dev.base.trim_start_matches("http://");
+    let item_path = item.trim_start_matches(&dev.base);
+    for method in ["PROPFIND", "FOO", "BREW"] {
+        for path in ["/people", item_path, "/people/", "/elsewhere"] {
+            let (status, head) = raw_request(host, &format!("{method} {path}"));
+            assert!((400..500).contains(&status), "{method} {path}: {head}");
+            assert!(
+                head.contains("application/problem+json"),
+                "{method} {path}: {head}"
+            );
+        }
+    }
 
     let deleted = call(&agent, "DELETE", &item, &[], None);
     assert_eq!(deleted.status, 204);

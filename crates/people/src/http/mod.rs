@@ -130,7 +130,10 @@ impl Edge {
                     Ok(id) => id,
                     Err(e) => return (route.path, None, Err(e.into())),
                 };
-                let outcome = handlers::handle(&self.service, route.action, request, id).await;
+                // Boxed: the handlers' futures are deep (service, SDK), and nesting them unboxed
+                // in the runtime's future overflows the compiler's layout depth in the binaries.
+                let outcome =
+                    Box::pin(handlers::handle(&self.service, route.action, request, id)).await;
                 (route.path, id, outcome)
             }
         }

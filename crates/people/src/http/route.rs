@@ -219,18 +219,25 @@ pub fn allow(template: &str) -> String {
 /// Gateway matches methods exactly.
 #[derive(Debug, Serialize)]
 pub struct ExportedRoute {
-    method: &'static str,
-    path: &'static str,
-    function: Function,
-    action: Action,
-    writes: bool,
+    /// The exact method API Gateway matches.
+    pub method: &'static str,
+    /// The path template.
+    pub path: &'static str,
+    /// The function that serves it.
+    pub function: Function,
+    /// What it does.
+    pub action: Action,
+    /// Whether it changes stored data.
+    pub writes: bool,
 }
 
 /// The route table as the infrastructure reads it (`infra/routes.json`).
 #[derive(Debug, Serialize)]
 pub struct Export {
-    fallback: Function,
-    routes: Vec<ExportedRoute>,
+    /// The `$default` route's function.
+    pub fallback: Function,
+    /// The routes, `HEAD` listed next to each `GET`.
+    pub routes: Vec<ExportedRoute>,
 }
 
 /// The export of [`ROUTES`], with `HEAD` for every `GET`.

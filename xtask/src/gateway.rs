@@ -1,0 +1,318 @@
+//! The local API Gateway of `make dev`: HTTP in, the API Gateway v2 (HTTP API, payload 2.0) event
+//! the deployed API would send, to the function the deployed API would choose, through the Lambda
+//! invoke API of `cargo lambda watch`; the function's response back as HTTP.
+//!
+//! Routes come from the same export the infrastructure builds the deployed routes from
+//! ([`people::http::route::export`], committed as `infra/routes.json`), matched the way API Gateway
+//! matches them: the exact method, the path segment by segment (`{id}` is one non-empty segment),
+//! else the `$default` route. The event carries the `routeKey`, `pathParameters`, joined headers,
+//! `cookies` and a base64 body for non-text content, as API Gateway's does.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use people::http::route::{Export, export};
+use serde_json::{Map, Value, json};
+
+/// API Gateway's limit on an HTTP API request body.
+const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
+
+/// Where requests go.
+pub struct Gateway {
+    routes: Export,
+    invoke_url: String,
+    agent: ureq::Agent,
+}
+
+impl Gateway {
+    /// A gateway invoking functions through the Lambda invoke API at `invoke_base`
+    /// (`http://127.0.0.1:PORT`).
+    pub fn new(invoke_base: &str) -> Self {
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            // The first invocation of a function waits for `cargo lambda watch` to build it.
+            .timeout_global(Some(Duration::from_secs(600)))
+            .build()
+            .into();
+        Self {
+            routes: export(),
+            invoke_url: format!("{}/2015-03-31/functions", invoke_base.trim_end_matches('/')),
+            agent,
+        }
+    }
+
+    /// Serves HTTP/1.1 on `listener` until the process ends.
+    pub async fn serve(self, listener: tokio::net::TcpListener) {
+        let gateway = Arc::new(self);
+        loop {
+            let Ok((stream, peer)) = listener.accept().await else {
+                continue;
+            };
+            let gateway = gateway.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |request| {
+                    let gateway = gateway.clone();
+                    async move { Ok::<_, Infallible>(gateway.handle(request, peer).await) }
+                });
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    }
+
+    /// The function and route key API Gateway selects, with the path parameters.
+    fn route(
+        &self,
+        method: &str,
+        path: &str,
+    ) -> (&'static str, String, Option<Map<String, Value>>) {
+        let segments: Vec<&str> = path.split('/').collect();
+        for route in &self.routes.routes {
+            if route.method != method {
+                continue;
+            }
+            let template: Vec<&str> = route.path.split('/').collect();
+            if template.len() != segments.len() {
+                continue;
+            }
+            let mut parameters = Map::new();
+            let matched = template.iter().zip(&segments).all(|(t, s)| {
+                match t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+                    Some(name) if !s.is_empty() => {
+                        parameters.insert(name.to_owned(), json!(s));
+                        true
+                    }
+                    Some(_) => false,
+                    None => t == s,
+                }
+            });
+            if matched {
+                let parameters = (!parameters.is_empty()).then_some(parameters);
+                return (
+                    route.function.binary(),
+                    format!("{method} {}", route.path),
+                    parameters,
+                );
+            }
+        }
+        (self.routes.fallback.binary(), "$default".to_owned(), None)
+    }
+
+    async fn handle(&self, request: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+        let (parts, body) = request.into_parts();
+        let body = match Limited::new(body, MAX_PAYLOAD).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(_) => return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large"),
+        };
+        let method = parts.method.as_str();
+        let path = parts.uri.path();
+        let (function, route_key, path_parameters) = self.route(method, path);
+        let event = event(&parts, &body, peer, &route_key, path_parameters);
+        let url = format!("{}/{function}/invocations", self.invoke_url);
+        let agent = self.agent.clone();
+        let invoked = tokio::task::spawn_blocking(move || {
+            let mut response = agent
+                .post(&url)
+                .send_json(&event)
+                .map_err(|e| e.to_string())?;
+            let status = response.status();
+            let text = response
+                .body_mut()
+                .read_to_string()
+                .map_err(|e| e.to_string())?;
+            if status != 200 {
+                return Err(format!("invoke answered {status}: {text}"));
+            }
+            serde_json::from_str::<Value>(&text).map_err(|e| format!("{e}: {text}"))
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+        match invoked.and_then(|payload| response(&payload)) {
+            Ok(response) => response,
+            Err(e) => {
+                // What API Gateway answers when the integration fails.
+                eprintln!("gateway: {method} {path} -> {function} failed: {e}");
+                message(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+            }
+        }
+    }
+}
+
+/// API Gateway's own error body.
+fn message(status: StatusCode, text: &str) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(
+        json!({ "message": text }).to_string(),
+    )));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        "application/json".parse().expect("a header value"),
+    );
+    response
+}
+
+/// True for the content types API Gateway passes as text.
+fn is_text(content_type: &str) -> bool {
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    media.starts_with("text/")
+        || media == "application/json"
+        || media.ends_with("+json")
+        || media == "application/xml"
+        || media.ends_with("+xml")
+        || media == "application/x-www-form-urlencoded"
+        || media == "application/javascript"
+}
+
+/// The payload 2.0 event for a request.
+fn event(
+    parts: &hyper::http::request::Parts,
+    body: &Bytes,
+    peer: SocketAddr,
+    route_key: &str,
+    path_parameters: Option<Map<String, Value>>,
+) -> Value {
+    let mut headers = Map::new();
+    let mut cookies = Vec::new();
+    for (name, value) in &parts.headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        if name == hyper::header::COOKIE {
+            cookies.extend(value.split(';').map(|c| json!(c.trim())));
+            continue;
+        }
+        match headers.get_mut(name.as_str()) {
+            Some(Value::String(joined)) => {
+                joined.push(',');
+                joined.push_str(&value);
+            }
+            _ => {
+                headers.insert(name.as_str().to_owned(), json!(value));
+            }
+        }
+    }
+    let raw_query = parts.uri.query().unwrap_or("");
+    let mut query = Map::new();
+    for (key, value) in form_urlencoded::parse(raw_query.as_bytes()) {
+        match query.get_mut(key.as_ref()) {
+            Some(Value::String(joined)) => {
+                joined.push(',');
+                joined.push_str(&value);
+            }
+            _ => {
+                query.insert(key.into_owned(), json!(value));
+            }
+        }
+    }
+    let content_type = headers
+        .get("content-type")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let (body, base64) = match std::str::from_utf8(body) {
+        _ if body.is_empty() => (Value::Null, false),
+        Ok(text) if is_text(content_type) => (json!(text), false),
+        _ => (json!(STANDARD.encode(body)), true),
+    };
+    let now = time::OffsetDateTime::now_utc();
+    let user_agent = headers.get("user-agent").cloned().unwrap_or(json!(""));
+    let host = headers.get("host").cloned().unwrap_or(json!("127.0.0.1"));
+    let path = parts.uri.path();
+    let mut event = json!({
+        "version": "2.0",
+        "routeKey": route_key,
+        "rawPath": path,
+        "rawQueryString": raw_query,
+        "headers": headers,
+        "requestContext": {
+            "accountId": "000000000000",
+            "apiId": "local",
+            "domainName": host,
+            "domainPrefix": "local",
+            "http": {
+                "method": parts.method.as_str(),
+                "path": path,
+                "protocol": format!("{:?}", parts.version),
+                "sourceIp": peer.ip().to_string(),
+                "userAgent": user_agent,
+            },
+            "requestId": ulid::Ulid::generate().to_string(),
+            "routeKey": route_key,
+            "stage": "$default",
+            "time": now.format(&time::macros::format_description!(
+                "[day]/[month repr:short]/[year]:[hour]:[minute]:[second] +0000"
+            )).unwrap_or_default(),
+            "timeEpoch": now.unix_timestamp_nanos() / 1_000_000,
+        },
+        "isBase64Encoded": base64,
+    });
+    let fields = event.as_object_mut().expect("an object");
+    if !body.is_null() {
+        fields.insert("body".into(), body);
+    }
+    if !cookies.is_empty() {
+        fields.insert("cookies".into(), json!(cookies));
+    }
+    if !query.is_empty() {
+        fields.insert("queryStringParameters".into(), Value::Object(query));
+    }
+    if let Some(parameters) = path_parameters {
+        fields.insert("pathParameters".into(), Value::Object(parameters));
+    }
+    event
+}
+
+/// The HTTP response for a function's payload 2.0 response.
+fn response(payload: &Value) -> Result<Response<Full<Bytes>>, String> {
+    let status = payload["statusCode"]
+        .as_u64()
+        .and_then(|s| u16::try_from(s).ok())
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .ok_or_else(|| format!("no valid statusCode in {payload}"))?;
+    let body = match payload["body"].as_str() {
+        None => Bytes::new(),
+        Some(text) if payload["isBase64Encoded"] == true => {
+            Bytes::from(STANDARD.decode(text).map_err(|e| e.to_string())?)
+        }
+        Some(text) => Bytes::from(text.to_owned()),
+    };
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    // Payload 2.0 responses have `headers` and `cookies`; API Gateway ignores `multiValueHeaders`.
+    for (name, value) in payload["headers"].as_object().into_iter().flatten() {
+        let name: hyper::header::HeaderName =
+            name.parse().map_err(|_| format!("bad header {name}"))?;
+        let values = match value {
+            Value::Array(values) => values.clone(),
+            other => vec![other.clone()],
+        };
+        for value in values {
+            let text = value
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| value.to_string());
+            let value = text.parse().map_err(|_| format!("bad value for {name}"))?;
+            headers.append(name.clone(), value);
+        }
+    }
+    for cookie in payload["cookies"].as_array().into_iter().flatten() {
+        if let Some(cookie) = cookie.as_str().and_then(|c| c.parse().ok()) {
+            headers.append(hyper::header::SET_COOKIE, cookie);
+        }
+    }
+    Ok(response)
+}
