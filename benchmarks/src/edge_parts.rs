@@ -7,7 +7,7 @@ use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse
 use criterion::{BatchSize, Criterion};
 use dynamodel::{Model, Table};
 use people::fixtures::{invocation, request};
-use people::{AllowedOrigins, Edge, Function, PeopleService, Person, PersonId, table_spec};
+use people::{Access, AllowedOrigins, Edge, Function, PeopleService, Person, PersonId, table_spec};
 use time::OffsetDateTime;
 
 fn person() -> Person {
@@ -21,6 +21,7 @@ fn person() -> Person {
         created_at: now,
         updated_at: now,
         version: 3,
+        owner: None,
     }
 }
 
@@ -95,6 +96,7 @@ pub fn run(c: &mut Criterion) {
     let edge = Edge::new(
         PeopleService::new(table.clone()),
         AllowedOrigins::Any,
+        Access::Open,
         Function::Get,
     );
     let options = serde_json::to_string(&request(

@@ -9,7 +9,7 @@
 //! ```
 //!
 //! `dev` reads `PORT` (default 9000), `DYNAMODB_PORT` (default 8000), `TABLE_NAME` (default `people`),
-//! `ALLOWED_ORIGINS` (default `*`) and `PERSIST` (`1` keeps data in `.tools/dynamodb-data`).
+//! `ALLOWED_ORIGINS` (default `http://127.0.0.1:*,http://localhost:*`) and `PERSIST` (`1` keeps data in `.tools/dynamodb-data`).
 
 mod gateway;
 
@@ -163,7 +163,11 @@ fn dev() -> Result<(), String> {
         .env("AWS_ACCESS_KEY_ID", "local")
         .env("AWS_SECRET_ACCESS_KEY", "local")
         .env("AWS_REGION", dynamodb_local::REGION)
-        .env("ALLOWED_ORIGINS", env_or("ALLOWED_ORIGINS", "*"))
+        .env(
+            "ALLOWED_ORIGINS",
+            env_or("ALLOWED_ORIGINS", "http://127.0.0.1:*,http://localhost:*"),
+        )
+        .env("AUTH", "off")
         .env("RUST_LOG", env_or("RUST_LOG", "info"))
         .stdin(Stdio::null())
         // Its own process group, so the functions it starts are stopped with it.

@@ -19,7 +19,9 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use dynamodel::{Model, PutMode, Query, Table};
 use people::fixtures::{invocation, request};
-use people::{AllowedOrigins, Edge, Function, PeopleService, Person, PersonId, table_spec};
+use people::{
+    Access, Actor, AllowedOrigins, Edge, Function, PeopleService, Person, PersonId, table_spec,
+};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -236,6 +238,7 @@ fn person(i: usize, prefix: &str) -> Person {
         created_at: now,
         updated_at: now,
         version: 1,
+        owner: None,
     }
 }
 
@@ -485,6 +488,7 @@ fn edge(table: &Table, function: Function) -> Edge {
     Edge::new(
         PeopleService::new(table.clone()),
         AllowedOrigins::Any,
+        Access::Open,
         function,
     )
 }
@@ -499,7 +503,7 @@ async fn handlers(table: &Table, n: usize) -> Value {
             email: format!("h{i}@example.com"),
             ..Default::default()
         };
-        ids.push(service.create(input).await.unwrap().id);
+        ids.push(service.create(input, &Actor::anyone()).await.unwrap().id);
     }
     let mut out = serde_json::Map::new();
     let routes: [(&str, Function); 6] = [
@@ -532,7 +536,7 @@ async fn handlers(table: &Table, n: usize) -> Value {
                         email: format!("del{round}-{i}@example.com"),
                         ..Default::default()
                     };
-                    v.push(service.create(input).await.unwrap().id);
+                    v.push(service.create(input, &Actor::anyone()).await.unwrap().id);
                 }
                 v
             } else {
@@ -743,7 +747,10 @@ fn tool(args: &[String]) -> bool {
                     email: "cold@example.com".into(),
                     ..Default::default()
                 };
-                let p = PeopleService::new(table).create(input).await.unwrap();
+                let p = PeopleService::new(table)
+                    .create(input, &Actor::anyone())
+                    .await
+                    .unwrap();
                 println!(
                     "{}",
                     json!({ "table": args[1], "id": p.id.to_string(), "pk": p.id.key().pk })

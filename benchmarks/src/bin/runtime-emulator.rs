@@ -172,6 +172,8 @@ fn main() {
     let mut child = Command::new(&args[sep + 1])
         .args(&args[sep + 2..])
         .env("AWS_LAMBDA_RUNTIME_API", &api)
+        // The emulated requests carry no authorizer claims.
+        .env("AUTH", "off")
         .env("AWS_LAMBDA_FUNCTION_NAME", "bench")
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
         .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")

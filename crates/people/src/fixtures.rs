@@ -58,3 +58,26 @@ pub fn request(
 pub fn invocation(request: ApiGatewayV2httpRequest) -> LambdaEvent<ApiGatewayV2httpRequest> {
     LambdaEvent::new(request, Context::default())
 }
+
+/// The request as API Gateway's JWT authorizer hands it on after verifying a token for `subject`
+/// with `scopes`: `requestContext.authorizer.jwt` with the claims (`scope` space-separated, as
+/// Cognito issues it) and the scopes.
+pub fn authorized(
+    request: ApiGatewayV2httpRequest,
+    subject: &str,
+    scopes: &[&str],
+) -> ApiGatewayV2httpRequest {
+    let mut event = serde_json::to_value(request).expect("a request serialises");
+    event["requestContext"]["authorizer"] = json!({
+        "jwt": {
+            "claims": {
+                "sub": subject,
+                "scope": scopes.join(" "),
+                "iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_example",
+                "token_use": "access",
+            },
+            "scopes": scopes,
+        }
+    });
+    serde_json::from_value(event).expect("the fixture is a valid API Gateway v2 event")
+}

@@ -18,10 +18,10 @@ pub mod service;
 pub mod telemetry;
 pub mod tls;
 
-pub use config::{AllowedOrigins, Config, ConfigError};
+pub use config::{Access, AllowedOrigins, Config, ConfigError};
 pub use http::{Edge, Function};
 pub use model::{Person, PersonId, table_spec};
-pub use service::{PeopleService, PersonInput};
+pub use service::{Actor, PeopleService, PersonInput};
 
 /// The edge for `function`, with its DynamoDB client (built once per process).
 ///
@@ -38,5 +38,10 @@ pub fn edge(config: Config, function: Function) -> Edge {
         config.trust_store,
     );
     let table = dynamodel::Table::new(client, config.table_name, table_spec());
-    Edge::new(PeopleService::new(table), config.allowed_origins, function)
+    Edge::new(
+        PeopleService::new(table),
+        config.allowed_origins,
+        config.access,
+        function,
+    )
 }

@@ -124,6 +124,12 @@ pub struct Person {
     #[dynamodel(version)]
     #[garde(skip)]
     pub version: u64,
+    /// The subject (`sub`) of the token that created the person, when one did. Set by the server,
+    /// never patched, and never returned by the API.
+    #[dynamodel(read_only)]
+    #[garde(skip)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 impl Person {
@@ -208,6 +214,17 @@ pub struct EmailClaim {
     pub person_id: PersonId,
 }
 
+/// Holds the one person a caller limited to `people/self` may own: created in the same transaction
+/// as that person, so such a caller can never create a second one, and released when it is deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Model)]
+#[dynamodel(pk = "OWNER#{owner}", sk = "OWNER")]
+pub struct OwnerClaim {
+    /// The token subject.
+    pub owner: String,
+    /// The person it owns.
+    pub person_id: PersonId,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,6 +240,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             version: 0,
+            owner: None,
         }
     }
 

@@ -15,12 +15,12 @@ const EXPOSE_HEADERS: &str = "etag, location, x-request-id, retry-after";
 pub(crate) fn apply(origins: &AllowedOrigins, request: &HeaderMap, response: &mut HeaderMap) {
     let allowed = match origins {
         AllowedOrigins::Any => Some(HeaderValue::from_static("*")),
-        AllowedOrigins::List(list) => {
+        AllowedOrigins::List(_) => {
             response.insert(header::VARY, HeaderValue::from_static("origin"));
             request
                 .get(header::ORIGIN)
                 .and_then(|o| o.to_str().ok())
-                .filter(|o| list.iter().any(|a| a == o))
+                .filter(|o| origins.allows(o))
                 .map(header_value)
         }
     };

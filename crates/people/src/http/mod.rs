@@ -5,6 +5,7 @@
 //! against the one route table, so it does not depend on API Gateway's `pathParameters` (the local
 //! gateway sends them too, older tools do not); bodies may arrive base64-encoded.
 
+mod auth;
 mod cors;
 mod extract;
 mod handlers;
@@ -19,10 +20,12 @@ use http::header::HeaderName;
 use http::{Method, StatusCode};
 use lambda_runtime::LambdaEvent;
 
+pub use crate::config::Access;
 pub use extract::{DEFAULT_LIMIT, MAX_BODY_BYTES, MAX_LIMIT};
 pub use problem::Problem;
-pub use route::{Action, FALLBACK, Function, ROUTES, Resolution, Route};
+pub use route::{Action, FALLBACK, Function, ROUTES, Resolution, Route, Scope};
 
+use self::auth::Caller;
 use self::problem::{ApiError, error_chain};
 use self::reply::{Reply, header_value};
 use crate::config::AllowedOrigins;
@@ -36,15 +39,22 @@ const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub struct Edge {
     service: PeopleService,
     origins: AllowedOrigins,
+    access: Access,
     function: Function,
 }
 
 impl Edge {
-    /// An edge serving `function`'s routes.
-    pub fn new(service: PeopleService, origins: AllowedOrigins, function: Function) -> Self {
+    /// An edge serving `function`'s routes to callers `access` admits.
+    pub fn new(
+        service: PeopleService,
+        origins: AllowedOrigins,
+        access: Access,
+        function: Function,
+    ) -> Self {
         Self {
             service,
             origins,
+            access,
             function,
         }
     }
@@ -64,7 +74,10 @@ impl Edge {
             .unwrap_or(context.request_id);
         let method = request.request_context.http.method.clone();
         let path = request.raw_path.as_deref().unwrap_or("/");
-        let (template, id, outcome) = self.dispatch(&request, &method, path).await;
+        let caller = Caller::from_request(&request);
+        let (template, id, outcome) = self
+            .dispatch(&request, caller.as_ref(), &method, path)
+            .await;
         let mut reply = outcome.unwrap_or_else(|err| {
             let problem = err.problem();
             if problem.status == StatusCode::SERVICE_UNAVAILABLE {
@@ -84,6 +97,7 @@ impl Edge {
             method = %method,
             route = template,
             person_id = id.map(|i| i.to_string()),
+            caller = caller.as_ref().map(Caller::subject),
             status = reply.status.as_u16(),
             latency_ms = started.elapsed().as_secs_f64() * 1000.0,
             "request"
@@ -96,6 +110,7 @@ impl Edge {
     async fn dispatch(
         &self,
         request: &ApiGatewayV2httpRequest,
+        caller: Option<&Caller>,
         method: &Method,
         path: &str,
     ) -> (&'static str, Option<PersonId>, Result<Reply, ApiError>) {
@@ -126,14 +141,25 @@ impl Edge {
                 )
             }
             Resolution::Route { route, id } => {
+                // Who before what: an unauthorized caller learns nothing about its input.
+                let actor = match auth::authorize(self.access, caller, route.action) {
+                    Ok(actor) => actor,
+                    Err(e) => return (route.path, None, Err(e)),
+                };
                 let id = match id.map(str::parse::<PersonId>).transpose() {
                     Ok(id) => id,
                     Err(e) => return (route.path, None, Err(e.into())),
                 };
                 // Boxed: the handlers' futures are deep (service, SDK), and nesting them unboxed
                 // in the runtime's future overflows the compiler's layout depth in the binaries.
-                let outcome =
-                    Box::pin(handlers::handle(&self.service, route.action, request, id)).await;
+                let outcome = Box::pin(handlers::handle(
+                    &self.service,
+                    route.action,
+                    request,
+                    id,
+                    &actor,
+                ))
+                .await;
                 (route.path, id, outcome)
             }
         }

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::extract::MAX_BODY_BYTES;
 use super::reply::{Reply, header_value};
+use super::route::Scope;
 use crate::model::MalformedId;
 use crate::service::ServiceError;
 
@@ -36,6 +37,10 @@ pub(crate) enum ApiError {
     MalformedId(#[from] MalformedId),
     #[error("invalid request: {0}")]
     Invalid(ValidationErrors),
+    #[error("no verified identity")]
+    Unauthenticated,
+    #[error("missing scope")]
+    MissingScope(&'static [Scope]),
     #[error(transparent)]
     Service(#[from] ServiceError),
 }
@@ -173,6 +178,40 @@ impl ApiError {
                 ValidationErrors::single(
                     "cursor",
                     "must be a next_cursor returned by this listing",
+                ),
+            ),
+            ApiError::Unauthenticated => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "/problems/unauthorized",
+                "Unauthorized",
+                "This API needs a bearer token: send Authorization: Bearer <access token>.",
+            )
+            .header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")),
+            ApiError::MissingScope(scopes) => Problem::new(
+                StatusCode::FORBIDDEN,
+                "/problems/forbidden",
+                "Forbidden",
+                format!(
+                    "The token has none of the scopes this needs: {}.",
+                    scopes
+                        .iter()
+                        .map(|s| s.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+            ApiError::Service(S::NotOwner) => Problem::new(
+                StatusCode::FORBIDDEN,
+                "/problems/forbidden",
+                "Forbidden",
+                "With people/self a caller may act on its own person only; this one is someone else's (people/write may act on any).",
+            ),
+            ApiError::Service(S::OwnsAnother(id)) => Problem::new(
+                StatusCode::FORBIDDEN,
+                "/problems/forbidden",
+                "Forbidden",
+                format!(
+                    "With people/self a caller may own one person, and it already owns /people/{id}."
                 ),
             ),
             ApiError::Service(S::NotFound) => Problem::new(

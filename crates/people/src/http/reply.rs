@@ -6,7 +6,9 @@ use http::StatusCode;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use serde::Serialize;
 
-use crate::model::Person;
+use time::OffsetDateTime;
+
+use crate::model::{Person, PersonId};
 
 const JSON: &str = "application/json";
 
@@ -46,7 +48,7 @@ impl Reply {
 
     /// A person with its `ETag`.
     pub(crate) fn person(status: StatusCode, person: &Person) -> Self {
-        Self::json(status, person).header(header::ETAG, etag(person.version))
+        Self::json(status, &PersonBody::from(person)).header(header::ETAG, etag(person.version))
     }
 
     /// A created person: its `ETag` and `Location`.
@@ -73,6 +75,36 @@ impl Reply {
             self.body.map(Body::Text)
         };
         response
+    }
+}
+
+/// A person as the API returns it: everything but its owner, which callers never see.
+#[derive(Debug, Serialize)]
+pub(crate) struct PersonBody<'a> {
+    id: PersonId,
+    name: &'a str,
+    email: &'a str,
+    phone: Option<&'a str>,
+    tags: &'a [String],
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    updated_at: OffsetDateTime,
+    version: u64,
+}
+
+impl<'a> From<&'a Person> for PersonBody<'a> {
+    fn from(p: &'a Person) -> Self {
+        Self {
+            id: p.id,
+            name: &p.name,
+            email: &p.email,
+            phone: p.phone.as_deref(),
+            tags: &p.tags,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+            version: p.version,
+        }
     }
 }
 

@@ -74,6 +74,49 @@ impl Action {
     pub fn writes(self) -> bool {
         !matches!(self, Action::List | Action::Read)
     }
+
+    /// The OAuth scopes of which a caller needs at least one. [`Scope::OwnPerson`] grants the action
+    /// on the caller's own person only; the function enforces that.
+    pub fn scopes(self) -> &'static [Scope] {
+        if self.writes() {
+            &[Scope::Write, Scope::OwnPerson]
+        } else {
+            &Scope::ALL
+        }
+    }
+}
+
+/// The API's OAuth scopes (the resource server `people`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Scope {
+    /// Read any person.
+    #[serde(rename = "people/read")]
+    Read,
+    /// Read, create, change and delete any person.
+    #[serde(rename = "people/write")]
+    Write,
+    /// Create one person, and read, change and delete only that one.
+    #[serde(rename = "people/self")]
+    OwnPerson,
+}
+
+impl Scope {
+    /// Every scope.
+    pub const ALL: [Scope; 3] = [Scope::Read, Scope::Write, Scope::OwnPerson];
+
+    /// The scope's name in tokens (`people/read`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Scope::Read => "people/read",
+            Scope::Write => "people/write",
+            Scope::OwnPerson => "people/self",
+        }
+    }
+
+    /// The scope named `name`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
 }
 
 /// One route.
@@ -184,12 +227,10 @@ pub fn resolve<'a>(method: &Method, path: &'a str) -> Resolution<'a> {
 
 /// The template `path` matches and its `{id}` segment.
 fn match_path(path: &str) -> Option<(&'static str, Option<&str>)> {
-    let mut templates: Vec<&'static str> = ROUTES.iter().map(|r| r.path).collect();
-    templates.dedup();
-    templates.into_iter().find_map(|template| {
+    ROUTES.iter().find_map(|route| {
         let mut id = None;
         let mut actual = path.strip_prefix('/')?.split('/');
-        for expected in template.trim_start_matches('/').split('/') {
+        for expected in route.path.trim_start_matches('/').split('/') {
             let segment = actual.next().filter(|s| !s.is_empty())?;
             if expected == "{id}" {
                 id = Some(segment);
@@ -197,7 +238,7 @@ fn match_path(path: &str) -> Option<(&'static str, Option<&str>)> {
                 return None;
             }
         }
-        actual.next().is_none().then_some((template, id))
+        actual.next().is_none().then_some((route.path, id))
     })
 }
 
@@ -229,6 +270,8 @@ pub struct ExportedRoute {
     pub action: Action,
     /// Whether it changes stored data.
     pub writes: bool,
+    /// The scopes of which a token needs at least one (API Gateway's `authorizationScopes`).
+    pub scopes: &'static [Scope],
 }
 
 /// The route table as the infrastructure reads it (`infra/routes.json`).
@@ -236,6 +279,8 @@ pub struct ExportedRoute {
 pub struct Export {
     /// The `$default` route's function.
     pub fallback: Function,
+    /// The `$default` route's scopes: any of the API's, since it only answers 404, 405 and `OPTIONS`.
+    pub fallback_scopes: &'static [Scope],
     /// The routes, `HEAD` listed next to each `GET`.
     pub routes: Vec<ExportedRoute>,
 }
@@ -256,11 +301,13 @@ pub fn export() -> Export {
                 function: route.function,
                 action: route.action,
                 writes: route.action.writes(),
+                scopes: route.action.scopes(),
             });
         }
     }
     Export {
         fallback: FALLBACK,
+        fallback_scopes: &Scope::ALL,
         routes,
     }
 }

@@ -1,16 +1,25 @@
-//! Listing: newest first through the list index, or through the email claim.
+//! Listing: newest first through the list index, or through the email or owner claim.
 
 use dynamodel::expr::{ToAttr, attr};
-use dynamodel::{Condition, Query, SortCondition};
+use dynamodel::{Condition, Key, Model, Query, SortCondition};
 
-use super::{ListQuery, PeoplePage, PeopleService, ServiceError};
-use crate::model::{EmailClaim, LIST_INDEX, LIST_PARTITION, NAME_SEARCH_ATTRIBUTE, Person};
+use super::{Actor, ListQuery, PeoplePage, PeopleService, ServiceError};
+use crate::model::{
+    EmailClaim, LIST_INDEX, LIST_PARTITION, NAME_SEARCH_ATTRIBUTE, OwnerClaim, Person, PersonId,
+};
 
 impl PeopleService {
-    /// Lists people newest first, filtered, one page at a time. Always a Query, never a Scan.
-    pub async fn list(&self, query: ListQuery) -> Result<PeoplePage, ServiceError> {
+    /// Lists people newest first, filtered, one page at a time. Always a Query, never a Scan. A
+    /// caller limited to its own person sees at most that one, found through its owner claim; an
+    /// email filter reads the email claim.
+    pub async fn list(&self, query: ListQuery, actor: &Actor) -> Result<PeoplePage, ServiceError> {
+        if let (true, Some(owner)) = (actor.own_only, actor.subject()) {
+            let key = OwnerClaim::key_for(owner);
+            return self.claimed(key, |c: OwnerClaim| c.person_id, &query).await;
+        }
         if let Some(email) = &query.email {
-            return self.find_by_email(email, &query).await;
+            let key = EmailClaim::key_for(email);
+            return self.claimed(key, |c: EmailClaim| c.person_id, &query).await;
         }
         let filter = Condition::all(
             query
@@ -40,46 +49,41 @@ impl PeopleService {
         })
     }
 
-    /// The email claim names the one person who can match; the other filters apply to that person.
-    async fn find_by_email(
+    /// The one person a claim names, if it matches the query's other filters. A claim matches at
+    /// most one person, so every cursor is past the end.
+    async fn claimed<C: Model>(
         &self,
-        email: &str,
+        claim_key: Key,
+        person_of: impl FnOnce(C) -> PersonId,
         query: &ListQuery,
     ) -> Result<PeoplePage, ServiceError> {
         if query.cursor.is_some() {
-            // An email matches at most one person, so every cursor is past the end.
             return Err(ServiceError::InvalidCursor);
         }
-        let claim_key = EmailClaim::key_for(email);
-        let claims = self
-            .table
-            .query::<EmailClaim>(
-                &Query::table(claim_key.pk)
-                    .sort(SortCondition::Eq(
-                        claim_key.sk.unwrap_or_default().to_attr(),
-                    ))
-                    .limit(1),
-            )
-            .await?;
+        // Queries, not GetItem: the list function may only Query.
+        let claims = self.table.query::<C>(&Self::exactly(claim_key)).await?;
         let mut items = Vec::new();
         if let Some(claim) = claims.items.into_iter().next() {
-            let key = claim.person_id.key();
+            let key = person_of(claim).key();
             let people = self
                 .table
-                .query::<Person>(
-                    &Query::table(key.pk)
-                        .sort(SortCondition::Eq(key.sk.unwrap_or_default().to_attr()))
-                        .limit(1)
-                        .consistent(),
-                )
+                .query::<Person>(&Self::exactly(key).consistent())
                 .await?;
             items.extend(people.items.into_iter().filter(|p| {
                 query.tag.as_ref().is_none_or(|t| p.tags.contains(t))
+                    && query.email.as_ref().is_none_or(|e| &p.email == e)
                     && query.name_prefix.as_ref().is_none_or(|prefix| {
                         p.name.to_lowercase().starts_with(&prefix.to_lowercase())
                     })
             }));
         }
         Ok(PeoplePage { items, next: None })
+    }
+
+    /// The query for the one item with `key`.
+    fn exactly(key: Key) -> Query {
+        Query::table(key.pk)
+            .sort(SortCondition::Eq(key.sk.unwrap_or_default().to_attr()))
+            .limit(1)
     }
 }

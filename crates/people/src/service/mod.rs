@@ -75,6 +75,54 @@ pub struct PeoplePage {
     pub next: Option<Cursor>,
 }
 
+/// On whose behalf a service call runs: the caller's subject (recorded as the owner of what it
+/// creates), and whether it may act on its own person only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    subject: Option<String>,
+    own_only: bool,
+}
+
+impl Actor {
+    /// An anonymous caller that may act on any person (no authorizer in front).
+    pub fn anyone() -> Self {
+        Self {
+            subject: None,
+            own_only: false,
+        }
+    }
+
+    /// A verified caller that may act on any person.
+    pub fn any_person(subject: String) -> Self {
+        Self {
+            subject: Some(subject),
+            own_only: false,
+        }
+    }
+
+    /// A verified caller that may create one person and act on it only.
+    pub fn own_person(subject: String) -> Self {
+        Self {
+            subject: Some(subject),
+            own_only: true,
+        }
+    }
+
+    /// The caller's subject.
+    pub fn subject(&self) -> Option<&str> {
+        self.subject.as_deref()
+    }
+
+    /// `Ok` when the caller may act on `person`.
+    fn check(&self, person: &Person) -> Result<(), ServiceError> {
+        if !self.own_only || (person.owner.is_some() && person.owner == self.subject) {
+            Ok(())
+        } else {
+            Err(ServiceError::NotOwner)
+        }
+    }
+}
+
 /// What a service call can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -96,6 +144,12 @@ pub enum ServiceError {
     /// The cursor was not one this listing handed out.
     #[error("invalid cursor")]
     InvalidCursor,
+    /// The caller may act on its own person only, and this is not it.
+    #[error("the person belongs to someone else")]
+    NotOwner,
+    /// The caller may own one person and already does.
+    #[error("the caller already owns person {0}")]
+    OwnsAnother(PersonId),
     /// DynamoDB failed.
     #[error("storage failed")]
     Store(#[source] dynamodel::Error),
@@ -129,10 +183,13 @@ impl PeopleService {
     }
 
     /// Reads a person (strongly consistent).
-    pub async fn get(&self, id: &PersonId) -> Result<Person, ServiceError> {
-        self.table
+    pub async fn get(&self, id: &PersonId, actor: &Actor) -> Result<Person, ServiceError> {
+        let person = self
+            .table
             .get_consistent::<Person>(&id.key())
             .await?
-            .ok_or(ServiceError::NotFound)
+            .ok_or(ServiceError::NotFound)?;
+        actor.check(&person)?;
+        Ok(person)
     }
 }

@@ -8,15 +8,19 @@ use std::time::Duration;
 use dynamodel::{Condition, Model, Patch, TransactWrite};
 use time::OffsetDateTime;
 
-use super::{PeopleService, PersonInput, Precondition, ServiceError};
-use crate::model::{EmailClaim, Person, PersonId, PersonPatch};
+use super::{Actor, PeopleService, PersonInput, Precondition, ServiceError};
+use crate::model::{EmailClaim, OwnerClaim, Person, PersonId, PersonPatch};
 
 /// How many times a write is attempted when another write got in between its read and its write,
 /// or DynamoDB cancelled its transaction for a concurrent one.
 const WRITE_ATTEMPTS: u32 = 3;
 
-/// Transaction position of the person, to map cancellation reasons back to their meaning.
+/// Transaction positions, to map cancellation reasons back to their meaning: every write of a
+/// person has it first and its email claim second; a create by a caller limited to its own person
+/// claims the owner third.
 const TX_PERSON: usize = 0;
+const TX_EMAIL: usize = 1;
+const TX_OWNER: usize = 2;
 
 /// Runs `attempt` until it returns a value: `Ok(None)` means "lost a race, decide again on a fresh
 /// read". After [`WRITE_ATTEMPTS`] lost races the answer is [`ServiceError::Conflict`]. Retries
@@ -94,7 +98,7 @@ fn write_failure<T>(
 }
 
 impl PeopleService {
-    fn draft(id: PersonId, input: PersonInput) -> Person {
+    fn draft(id: PersonId, input: PersonInput, actor: &Actor) -> Person {
         let now = OffsetDateTime::now_utc();
         Person {
             id,
@@ -105,39 +109,72 @@ impl PeopleService {
             created_at: now,
             updated_at: now,
             version: 0,
+            owner: actor.subject().map(str::to_owned),
         }
     }
 
-    /// Creates a person with a new id.
-    pub async fn create(&self, input: PersonInput) -> Result<Person, ServiceError> {
+    /// Creates a person with a new id, owned by the caller.
+    pub async fn create(&self, input: PersonInput, actor: &Actor) -> Result<Person, ServiceError> {
         // The write validates the model itself; there is no read to save here.
-        let draft = Self::draft(PersonId::generate(), input);
-        with_retries(|| self.insert(draft.clone())).await
+        let draft = Self::draft(PersonId::generate(), input, actor);
+        with_retries(|| self.insert(draft.clone(), actor)).await
     }
 
-    /// Writes a new person and claims its email in one transaction. `Ok(None)` when the id was
-    /// taken meanwhile or DynamoDB cancelled the transaction for a concurrent one.
-    async fn insert(&self, mut person: Person) -> Result<Option<Person>, ServiceError> {
+    /// Writes a new person and claims its email in one transaction, and for a caller limited to its
+    /// own person, the owner too. `Ok(None)` when the id was taken meanwhile or DynamoDB cancelled
+    /// the transaction for a concurrent one.
+    async fn insert(
+        &self,
+        mut person: Person,
+        actor: &Actor,
+    ) -> Result<Option<Person>, ServiceError> {
         // The claim's key is the normalised email: transform first (the write validates).
         person.before_save();
-        let mut claim = EmailClaim {
+        let mut email = EmailClaim {
             email: person.email.clone(),
             person_id: person.id,
         };
-        let result = self
+        let mut tx = self
             .table
             .transact()
             .create(&mut person)?
-            .create(&mut claim)?
-            .send()
-            .await;
-        match result {
-            Ok(()) => Ok(Some(person)),
-            Err(e) if e.failed_conditions() == [TX_PERSON] => Ok(None),
-            Err(e) if e.is_conditional_check_failed() => Err(ServiceError::EmailTaken),
-            Err(e) if e.is_transaction_conflict() => Ok(None),
-            Err(e) => Err(e.into()),
+            .create(&mut email)?;
+        if let (true, Some(owner)) = (actor.own_only, actor.subject()) {
+            let mut claim = OwnerClaim {
+                owner: owner.to_owned(),
+                person_id: person.id,
+            };
+            tx = tx.create(&mut claim)?;
         }
+        let failed = match tx.send().await {
+            Ok(()) => return Ok(Some(person)),
+            Err(e) => e,
+        };
+        let conditions = failed.failed_conditions();
+        if conditions.contains(&TX_OWNER) {
+            return Err(self.owned_by(actor).await?);
+        }
+        if conditions.contains(&TX_EMAIL) {
+            return Err(ServiceError::EmailTaken);
+        }
+        if conditions.contains(&TX_PERSON) || failed.is_transaction_conflict() {
+            return Ok(None);
+        }
+        Err(failed.into())
+    }
+
+    /// The error for a caller that may own one person and already owns one.
+    async fn owned_by(&self, actor: &Actor) -> Result<ServiceError, ServiceError> {
+        let owner = actor.subject().unwrap_or_default();
+        let claim = self
+            .table
+            .get_consistent::<OwnerClaim>(&OwnerClaim::key_for(owner))
+            .await?;
+        Ok(match claim {
+            Some(claim) => ServiceError::OwnsAnother(claim.person_id),
+            // Released meanwhile: the client may retry.
+            None => ServiceError::Conflict,
+        })
     }
 
     /// The stored person, read strongly consistent.
@@ -152,20 +189,23 @@ impl PeopleService {
         id: PersonId,
         input: PersonInput,
         precondition: &Precondition,
+        actor: &Actor,
     ) -> Result<(Person, bool), ServiceError> {
         // Validate before the read, so bad input costs no DynamoDB call.
-        let mut draft = Self::draft(id, input);
+        let mut draft = Self::draft(id, input, actor);
         draft.before_save();
         Model::validate(&draft).map_err(ServiceError::Validation)?;
         with_retries(|| async {
             let current = self.stored(id).await?;
             precondition.check(current.as_ref().map(|p| p.version))?;
             let Some(current) = current else {
-                return Ok(self.insert(draft.clone()).await?.map(|p| (p, true)));
+                return Ok(self.insert(draft.clone(), actor).await?.map(|p| (p, true)));
             };
+            actor.check(&current)?;
             let mut person = Person {
                 created_at: current.created_at,
                 version: current.version,
+                owner: current.owner.clone(),
                 ..draft.clone()
             };
             let tx = self.table.transact().replace(&mut person)?;
@@ -185,9 +225,11 @@ impl PeopleService {
         id: PersonId,
         patch: &PersonPatch,
         precondition: &Precondition,
+        actor: &Actor,
     ) -> Result<Person, ServiceError> {
         with_retries(|| async {
             let current = self.stored(id).await?.ok_or(ServiceError::NotFound)?;
+            actor.check(&current)?;
             precondition.check(Some(current.version))?;
             if patch.is_empty() {
                 return Ok(Some(current));
@@ -221,29 +263,37 @@ impl PeopleService {
             };
             match result {
                 Ok(Some(stored)) => Ok(Some(stored)),
-                Ok(None) => self.get(&id).await.map(Some),
+                Ok(None) => self.get(&id, actor).await.map(Some),
                 Err(e) => write_failure(e, precondition),
             }
         })
         .await
     }
 
-    /// Deletes a person and releases their email.
+    /// Deletes a person and releases their email, and the owner's claim when the person holds it.
     pub async fn delete(
         &self,
         id: PersonId,
         precondition: &Precondition,
+        actor: &Actor,
     ) -> Result<(), ServiceError> {
         with_retries(|| async {
             let current = self.stored(id).await?.ok_or(ServiceError::NotFound)?;
+            actor.check(&current)?;
             precondition.check(Some(current.version))?;
-            let result = self
+            let mut tx = self
                 .table
                 .transact()
                 .delete_versioned::<Person>(&id.key(), current.version)
-                .delete(&EmailClaim::key_for(&current.email), held_by(id))
-                .send()
-                .await;
+                .delete(&EmailClaim::key_for(&current.email), held_by(id));
+            if let Some(owner) = &current.owner {
+                let key = OwnerClaim::key_for(owner);
+                let claim = self.table.get_consistent::<OwnerClaim>(&key).await?;
+                if claim.is_some_and(|c| c.person_id == id) {
+                    tx = tx.delete(&key, Some(OwnerClaim::fields().person_id.eq(id)));
+                }
+            }
+            let result = tx.send().await;
             match result {
                 Ok(()) => Ok(Some(())),
                 // The claim is no longer this person's: another write moved it; decide again.

@@ -173,6 +173,7 @@ async fn unreachable_dynamodb_is_503_with_retry_after() {
     let app = TestApp {
         table: Table::new(client, "people", table_spec()),
         origins: AllowedOrigins::Any,
+        access: people::Access::Open,
     };
     let response = app
         .send(
@@ -192,6 +193,7 @@ async fn unexpected_failures_are_500_without_internals() {
     let app = TestApp {
         table: Table::new(client, "no-such-table", table_spec()),
         origins: AllowedOrigins::Any,
+        access: people::Access::Open,
     };
     let response = app
         .send(

@@ -5,7 +5,7 @@ use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse
 use aws_lambda_events::encodings::Body;
 use dynamodel::Table;
 use people::fixtures::{invocation, request};
-use people::{AllowedOrigins, Edge, Function, PeopleService, table_spec};
+use people::{Access, AllowedOrigins, Edge, Function, PeopleService, table_spec};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -15,6 +15,7 @@ pub const MERGE_PATCH: (&str, &str) = ("content-type", "application/merge-patch+
 pub struct TestApp {
     pub table: Table,
     pub origins: AllowedOrigins,
+    pub access: Access,
 }
 
 pub struct Response {
@@ -102,6 +103,15 @@ impl TestApp {
         Self {
             table: dynamodb_local::fresh_table("people-test", table_spec()).await,
             origins,
+            access: Access::Open,
+        }
+    }
+
+    /// An app whose functions require the authorizer's verified claims (`AUTH=on`).
+    pub async fn verified() -> Self {
+        Self {
+            access: Access::Verified,
+            ..Self::new().await
         }
     }
 
@@ -109,6 +119,7 @@ impl TestApp {
         Edge::new(
             PeopleService::new(self.table.clone()),
             self.origins.clone(),
+            self.access,
             function,
         )
     }

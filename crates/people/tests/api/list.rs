@@ -17,7 +17,14 @@ async fn pagination_returns_every_person_exactly_once_newest_first() {
             email: format!("p{i}@example.com"),
             ..Default::default()
         };
-        created.push(service.create(input).await.unwrap().id.to_string());
+        created.push(
+            service
+                .create(input, &people::Actor::anyone())
+                .await
+                .unwrap()
+                .id
+                .to_string(),
+        );
     }
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod access;
 mod crud;
 mod faults;
 mod list;
