@@ -143,8 +143,8 @@ async fn filters_by_tag_name_prefix_and_email() {
     assert_eq!(names(&second), ["Ada Lovelace"]);
 }
 
-#[tokio::test]
-async fn tampered_or_malformed_cursors_are_400() {
+/// An app with three people and the cursor of its first page of one, as text and decoded.
+async fn app_with_a_cursor() -> (TestApp, String, Value) {
     let app = TestApp::new().await;
     for i in 0..3 {
         app.create(&format!("P{i}"), &format!("p{i}@example.com"))
@@ -152,9 +152,15 @@ async fn tampered_or_malformed_cursors_are_400() {
     }
     let page = app.send("GET", "/people?limit=1", &[], None).await;
     let cursor = page.body["next_cursor"].as_str().unwrap().to_owned();
-
     let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let mut decoded: Value = serde_json::from_slice(&engine.decode(&cursor).unwrap()).unwrap();
+    let decoded = serde_json::from_slice(&engine.decode(&cursor).unwrap()).unwrap();
+    (app, cursor, decoded)
+}
+
+#[tokio::test]
+async fn tampered_or_malformed_cursors_are_400() {
+    let (app, cursor, mut decoded) = app_with_a_cursor().await;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     decoded["gsi1pk"] = json!({"S": "ORDER"});
     let foreign = engine.encode(decoded.to_string());
     decoded.as_object_mut().unwrap().remove("gsi1pk");
@@ -195,15 +201,8 @@ async fn tampered_or_malformed_cursors_are_400() {
 
 #[tokio::test]
 async fn cursors_must_fit_the_index_key_schema() {
-    let app = TestApp::new().await;
-    for i in 0..3 {
-        app.create(&format!("P{i}"), &format!("p{i}@example.com"))
-            .await;
-    }
-    let page = app.send("GET", "/people?limit=1", &[], None).await;
-    let cursor = page.body["next_cursor"].as_str().unwrap().to_owned();
+    let (app, _, decoded) = app_with_a_cursor().await;
     let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let decoded: Value = serde_json::from_slice(&engine.decode(&cursor).unwrap()).unwrap();
     let with = |name: &str, value: Value| {
         let mut forged = decoded.clone();
         forged[name] = value;
