@@ -90,9 +90,10 @@ pub struct Person {
     /// Server-generated id.
     #[garde(skip)]
     pub id: PersonId,
-    /// 1–100 characters after trimming.
+    /// 1–100 characters after trimming, NFC-normalised, without control, bidirectional-override or
+    /// zero-width characters.
     #[dynamodel(trim)]
-    #[garde(length(chars, min = 1, max = 100))]
+    #[garde(length(chars, min = 1, max = 100), custom(name_rule))]
     pub name: String,
     /// Valid, lowercase, unique across people.
     #[dynamodel(trim, lowercase)]
@@ -134,6 +135,7 @@ pub struct Person {
 
 impl Person {
     fn normalise(&mut self) {
+        self.name = normalise_name(&self.name);
         self.phone = self
             .phone
             .as_deref()
@@ -167,6 +169,31 @@ fn phone_rule(phone: &Option<String>, _: &()) -> garde::Result {
     }
 }
 
+/// Characters that change how text around them is shown without being seen: bidirectional marks,
+/// embeddings, overrides and isolates (a name could otherwise render as another), and zero-width
+/// spaces, joiners and the byte-order mark.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+fn name_rule(name: &str, _: &()) -> garde::Result {
+    if name.chars().any(|c| c.is_control() || is_invisible(c)) {
+        Err(garde::Error::new(
+            "may not contain control, bidirectional-override or zero-width characters",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 fn tag_rule(tag: &str, _: &()) -> garde::Result {
     if tag
         .chars()
@@ -178,6 +205,13 @@ fn tag_rule(tag: &str, _: &()) -> garde::Result {
             "may contain only letters, digits, '-', '_', '.' and ':'",
         ))
     }
+}
+
+/// Trims and puts a name in Unicode normalisation form C, so the same name typed on different
+/// systems is stored, compared and prefix-matched alike.
+pub fn normalise_name(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    name.trim().nfc().collect()
 }
 
 /// Trims, removes the usual separators, and turns a leading `00` into `+`.
@@ -271,6 +305,29 @@ mod tests {
         assert!(fields.contains(&"phone"), "{errors}");
         assert!(fields.contains(&"tags"), "{errors}");
         assert!(fields.iter().any(|f| f.starts_with("tags[")), "{errors}");
+    }
+
+    #[test]
+    fn names_are_nfc_and_visible() {
+        let mut p = person();
+        p.name = " Ame\u{301}lie ".into();
+        p.before_save();
+        assert_eq!(p.name, "Am\u{e9}lie");
+        assert!(Model::validate(&p).is_ok());
+        for hidden in [
+            "A\u{0}b",
+            "Ada\u{202E}ecalevol",
+            "A\u{200B}da",
+            "Ad\u{2066}a",
+            "\u{FEFF}Ada",
+            "A\nda",
+        ] {
+            let mut p = person();
+            p.name = hidden.into();
+            p.before_save();
+            let errors = Model::validate(&p).unwrap_err();
+            assert_eq!(errors.errors()[0].field, "name", "{hidden:?}: {errors}");
+        }
     }
 
     #[test]

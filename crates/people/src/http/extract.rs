@@ -10,7 +10,7 @@ use http::header::{self, HeaderMap};
 use serde_json::{Map, Value};
 
 use super::problem::ApiError;
-use crate::model::{PersonPatch, normalise_email, normalise_tag};
+use crate::model::{PersonPatch, normalise_email, normalise_name, normalise_tag};
 use crate::service::{ListQuery, PersonInput, Precondition};
 
 /// Largest request body accepted, in bytes.
@@ -145,14 +145,16 @@ fn parse_object(
     merge_patch: bool,
 ) -> Result<(Map<String, Value>, ValidationErrors), ApiError> {
     let bytes = body_bytes(request, merge_patch)?;
-    let value: Value =
-        serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?;
-    let Value::Object(fields) = value else {
+    let malformed = |e: serde_json::Error| ApiError::MalformedJson(e.to_string());
+    if bytes.trim_ascii_start().first() != Some(&b'{') {
+        // Not an object: either not JSON at all, or the wrong kind of JSON value.
+        serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).map_err(malformed)?;
         return Err(ApiError::Invalid(ValidationErrors::single(
             "body",
             "must be a JSON object",
         )));
-    };
+    }
+    let DistinctMembers(fields) = serde_json::from_slice(&bytes).map_err(malformed)?;
     let mut errors = ValidationErrors::new();
     let mut names: Vec<&String> = fields.keys().collect();
     names.sort();
@@ -161,12 +163,57 @@ fn parse_object(
             errors.push(name.as_str(), "is set by the server and cannot be written");
         } else if !CLIENT_FIELDS.contains(&name.as_str()) {
             errors.push(
-                name.as_str(),
+                shortened(name),
                 "is not a known field (expected name, email, phone, tags)",
             );
         }
     }
     Ok((fields, errors))
+}
+
+/// A client's name for something, cut to a length fit to quote back in an error.
+fn shortened(name: &str) -> String {
+    const MAX_CHARS: usize = 64;
+    match name.char_indices().nth(MAX_CHARS) {
+        Some((at, _)) => format!("{}…", &name[..at]),
+        None => name.to_owned(),
+    }
+}
+
+/// A JSON object whose members all have distinct names: a body that names a field twice is
+/// ambiguous (parsers disagree on which one wins), so it is rejected rather than read.
+struct DistinctMembers(Map<String, Value>);
+
+impl<'de> serde::Deserialize<'de> for DistinctMembers {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = DistinctMembers;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut access: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut members = Map::new();
+                while let Some(name) = access.next_key::<String>()? {
+                    if members.contains_key(&name) {
+                        return Err(serde::de::Error::custom(format_args!(
+                            "the member {:?} is given twice",
+                            shortened(&name)
+                        )));
+                    }
+                    let value = access.next_value()?;
+                    members.insert(name, value);
+                }
+                Ok(DistinctMembers(members))
+            }
+        }
+        deserializer.deserialize_map(Members)
+    }
 }
 
 fn parse_tags(value: Value, errors: &mut ValidationErrors) -> Vec<String> {
@@ -257,7 +304,8 @@ pub(crate) fn parse_list_query(raw: &str) -> Result<ListQuery, ApiError> {
                 }
             }
             "name_prefix" => {
-                let prefix = value.trim();
+                let prefix = normalise_name(&value);
+                let prefix = prefix.as_str();
                 if prefix.is_empty() || prefix.chars().count() > 100 {
                     errors.push("name_prefix", "must be 1 to 100 characters");
                 } else {

@@ -15,6 +15,8 @@ use crate::model::MalformedId;
 use crate::service::ServiceError;
 
 const PROBLEM_JSON: &str = "application/problem+json";
+/// Most field errors listed in one problem document.
+pub const MAX_FIELD_ERRORS: usize = 20;
 const ACCEPT_PATCH: HeaderName = HeaderName::from_static("accept-patch");
 
 /// Everything the edge can answer with other than success.
@@ -57,9 +59,12 @@ pub struct Problem {
     pub status: u16,
     /// What happened, for a human.
     pub detail: String,
-    /// Each field that broke a rule, and the rule.
+    /// Each field that broke a rule, and the rule: the first [`MAX_FIELD_ERRORS`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<ValidationErrors>,
+    /// How many more field errors there were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors_omitted: Option<usize>,
     /// The request id, to quote when reporting.
     pub request_id: String,
     #[serde(skip)]
@@ -79,14 +84,22 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             errors: None,
+            errors_omitted: None,
             request_id: String::new(),
             headers: Vec::new(),
         }
     }
 
     fn validation(detail: impl Into<String>, errors: ValidationErrors) -> Self {
+        // A large body can break a rule once per element; the answer stays small.
+        let all = errors.errors();
+        let mut shown = ValidationErrors::new();
+        for e in all.iter().take(MAX_FIELD_ERRORS) {
+            shown.push(e.field.clone(), e.message.clone());
+        }
         Self {
-            errors: Some(errors),
+            errors: Some(shown),
+            errors_omitted: (all.len() > MAX_FIELD_ERRORS).then(|| all.len() - MAX_FIELD_ERRORS),
             ..Self::new(
                 StatusCode::BAD_REQUEST,
                 "/problems/validation",

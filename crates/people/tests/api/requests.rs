@@ -222,3 +222,105 @@ async fn cors_follows_allowed_origins() {
         Some("*")
     );
 }
+
+#[tokio::test]
+async fn bodies_are_read_strictly_and_answered_briefly() {
+    let app = TestApp::new().await;
+    let twice = app
+        .send(
+            "POST",
+            "/people",
+            &[JSON],
+            Some(r#"{"name":"Ada","email":"ada@example.com","name":"Mallory"}"#),
+        )
+        .await;
+    assert_problem(&twice, 400);
+    assert_eq!(twice.body["type"], "/problems/malformed-json");
+    assert!(
+        twice.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("\"name\" is given twice"),
+        "{}",
+        twice.body
+    );
+
+    // One 64 KiB body that breaks a rule thousands of times gets a small answer.
+    let tags = vec![json!(1); 20_000];
+    let body = json!({"name": "Ada", "email": "ada@example.com", "tags": tags}).to_string();
+    assert!(body.len() < 64 * 1024);
+    let many = app.send("POST", "/people", &[JSON], Some(&body)).await;
+    assert_problem(&many, 400);
+    assert_eq!(many.body["errors"].as_array().unwrap().len(), 20);
+    assert_eq!(many.body["errors_omitted"], 20_000 - 20);
+    assert!(
+        many.body.to_string().len() < 4096,
+        "{}",
+        many.body.to_string().len()
+    );
+
+    let long_name = "x".repeat(60_000);
+    let unknown = app
+        .send(
+            "POST",
+            "/people",
+            &[JSON],
+            Some(&format!(r#"{{"{long_name}":1}}"#)),
+        )
+        .await;
+    assert_problem(&unknown, 400);
+    assert!(unknown.body.to_string().len() < 4096);
+
+    assert_eq!(app.stored_count().await, 0);
+}
+
+#[tokio::test]
+async fn names_are_normalised_and_must_be_visible() {
+    let app = TestApp::new().await;
+    let created = app
+        .send(
+            "POST",
+            "/people",
+            &[JSON],
+            Some(&json!({"name": "Ame\u{301}lie", "email": "amelie@example.com"}).to_string()),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["name"], "Am\u{e9}lie");
+    let found = app
+        .send("GET", "/people?name_prefix=AME%CC%81", &[], None)
+        .await;
+    assert_eq!(
+        found.body["items"].as_array().unwrap().len(),
+        1,
+        "{}",
+        found.body
+    );
+    for hidden in [
+        "Ada\u{202E}ecalevol",
+        "A\u{200B}da",
+        "Ad\u{0007}a",
+        "\u{2066}Ada",
+    ] {
+        let response = app
+            .send(
+                "POST",
+                "/people",
+                &[JSON],
+                Some(&json!({"name": hidden, "email": "h@example.com"}).to_string()),
+            )
+            .await;
+        assert_problem(&response, 400);
+        assert_eq!(response.field_errors()[0].0, "name", "{hidden:?}");
+    }
+    let id = created.body["id"].as_str().unwrap();
+    let patched = app
+        .send(
+            "PATCH",
+            &format!("/people/{id}"),
+            &[MERGE_PATCH],
+            Some(&json!({"name": "Ada\u{202E}"}).to_string()),
+        )
+        .await;
+    assert_problem(&patched, 400);
+}
