@@ -146,6 +146,16 @@ impl Person {
         self.tags.retain(|t| seen.insert(t.clone()));
     }
 
+    /// The opaque entity tag of this stored state: the version and the creation time, so a person
+    /// deleted and created again with the same id never repeats a tag of its predecessor.
+    pub fn entity_tag(&self) -> String {
+        format!(
+            "v{}.{:x}",
+            self.version,
+            self.created_at.unix_timestamp_nanos()
+        )
+    }
+
     fn search_attributes(&self) -> Vec<(&'static str, AttributeValue)> {
         vec![(
             NAME_SEARCH_ATTRIBUTE,

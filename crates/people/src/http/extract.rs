@@ -21,6 +21,8 @@ pub const DEFAULT_LIMIT: usize = 20;
 pub const MAX_LIMIT: usize = 100;
 
 const JSON: &str = "application/json";
+/// Most entity tags read from one `If-Match`.
+const MAX_ENTITY_TAGS: usize = 16;
 pub(crate) const MERGE_PATCH_JSON: &str = "application/merge-patch+json";
 /// Fields the server sets; a body that names one is rejected.
 const SERVER_FIELDS: [&str; 4] = ["id", "created_at", "updated_at", "version"];
@@ -35,18 +37,14 @@ pub(crate) fn parse_precondition(headers: &HeaderMap) -> Result<Precondition, Ap
         ))),
         (Some(value), None) if value.trim() == "*" => Ok(Precondition::IfMatch(None)),
         (Some(value), None) => {
-            // Weak tags never match under the strong comparison If-Match requires.
-            let versions = value
+            // Weak tags never match under the strong comparison If-Match requires; at most a
+            // handful of tags are kept, so a long header costs nothing.
+            let tags = value
                 .split(',')
-                .filter_map(|t| {
-                    t.trim()
-                        .strip_prefix("\"v")?
-                        .strip_suffix('"')?
-                        .parse()
-                        .ok()
-                })
+                .filter_map(|t| Some(t.trim().strip_prefix('"')?.strip_suffix('"')?.to_owned()))
+                .take(MAX_ENTITY_TAGS)
                 .collect();
-            Ok(Precondition::IfMatch(Some(versions)))
+            Ok(Precondition::IfMatch(Some(tags)))
         }
         (None, Some(value)) if value.trim() == "*" => Ok(Precondition::IfNoneMatchAny),
         (None, Some(_)) => Err(ApiError::Invalid(ValidationErrors::single(
@@ -365,7 +363,7 @@ mod tests {
         );
         assert_eq!(
             parse_precondition(&h).unwrap(),
-            Precondition::IfMatch(Some(vec![3]))
+            Precondition::IfMatch(Some(vec!["v3".to_owned(), "junk".to_owned()]))
         );
         h.insert(header::IF_MATCH, HeaderValue::from_static("*"));
         assert_eq!(parse_precondition(&h).unwrap(), Precondition::IfMatch(None));

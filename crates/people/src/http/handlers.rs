@@ -71,7 +71,7 @@ async fn read(
     actor: &Actor,
 ) -> Result<Reply, ApiError> {
     let person = service.get(&id, actor).await?;
-    let current = etag(person.version);
+    let current = etag(&person);
     let not_modified = request
         .headers
         .get(header::IF_NONE_MATCH)

@@ -48,7 +48,7 @@ impl Reply {
 
     /// A person with its `ETag`.
     pub(crate) fn person(status: StatusCode, person: &Person) -> Self {
-        Self::json(status, &PersonBody::from(person)).header(header::ETAG, etag(person.version))
+        Self::json(status, &PersonBody::from(person)).header(header::ETAG, etag(person))
     }
 
     /// A created person: its `ETag` and `Location`.
@@ -108,9 +108,9 @@ impl<'a> From<&'a Person> for PersonBody<'a> {
     }
 }
 
-/// The strong `ETag` of a stored version.
-pub(crate) fn etag(version: u64) -> HeaderValue {
-    HeaderValue::from_str(&format!("\"v{version}\"")).expect("an etag is ASCII")
+/// The strong `ETag` of a stored person.
+pub(crate) fn etag(person: &Person) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{}\"", person.entity_tag())).expect("an etag is ASCII")
 }
 
 /// `text` as a header value; text that cannot be one (control characters) becomes `invalid`.

@@ -27,20 +27,21 @@ pub enum Precondition {
     /// None given.
     #[default]
     None,
-    /// `If-Match`: the stored version must be one of these (`None` = `*`, any stored version).
-    IfMatch(Option<Vec<u64>>),
+    /// `If-Match`: the stored person's entity tag must be one of these (`None` = `*`, any stored
+    /// person).
+    IfMatch(Option<Vec<String>>),
     /// `If-None-Match: *`: nothing may be stored.
     IfNoneMatchAny,
 }
 
 impl Precondition {
-    /// `Ok` when a write may go ahead over `stored` (the stored version, if any).
-    fn check(&self, stored: Option<u64>) -> Result<(), ServiceError> {
+    /// `Ok` when a write may go ahead over `stored` (the stored person, if any).
+    fn check(&self, stored: Option<&Person>) -> Result<(), ServiceError> {
         let allowed = match (self, stored) {
             (Precondition::None, _) => true,
             (Precondition::IfMatch(_), None) => false,
             (Precondition::IfMatch(None), Some(_)) => true,
-            (Precondition::IfMatch(Some(versions)), Some(v)) => versions.contains(&v),
+            (Precondition::IfMatch(Some(tags)), Some(p)) => tags.contains(&p.entity_tag()),
             (Precondition::IfNoneMatchAny, stored) => stored.is_none(),
         };
         if allowed {

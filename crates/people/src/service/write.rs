@@ -197,7 +197,7 @@ impl PeopleService {
         Model::validate(&draft).map_err(ServiceError::Validation)?;
         with_retries(|| async {
             let current = self.stored(id).await?;
-            precondition.check(current.as_ref().map(|p| p.version))?;
+            precondition.check(current.as_ref())?;
             let Some(current) = current else {
                 return Ok(self.insert(draft.clone(), actor).await?.map(|p| (p, true)));
             };
@@ -230,7 +230,7 @@ impl PeopleService {
         with_retries(|| async {
             let current = self.stored(id).await?.ok_or(ServiceError::NotFound)?;
             actor.check(&current)?;
-            precondition.check(Some(current.version))?;
+            precondition.check(Some(&current))?;
             if patch.is_empty() {
                 return Ok(Some(current));
             }
@@ -280,7 +280,7 @@ impl PeopleService {
         with_retries(|| async {
             let current = self.stored(id).await?.ok_or(ServiceError::NotFound)?;
             actor.check(&current)?;
-            precondition.check(Some(current.version))?;
+            precondition.check(Some(&current))?;
             let mut tx = self
                 .table
                 .transact()

@@ -20,7 +20,8 @@ async fn create_read_replace_delete() {
         created.header("location"),
         Some(format!("/people/{id}").as_str())
     );
-    assert_eq!(created.header("etag"), Some("\"v1\""));
+    let v1 = created.header("etag").unwrap().to_owned();
+    assert!(v1.starts_with("\"v1.") && v1.ends_with('"'), "{v1}");
     assert!(created.header("x-request-id").is_some());
     assert_eq!(created.body["name"], "Ada Lovelace");
     assert_eq!(created.body["email"], "ada@example.com");
@@ -37,13 +38,13 @@ async fn create_read_replace_delete() {
     let read = app.send("GET", &format!("/people/{id}"), &[], None).await;
     assert_eq!(read.status, 200);
     assert_eq!(read.body, created.body);
-    assert_eq!(read.header("etag"), Some("\"v1\""));
+    assert_eq!(read.header("etag"), Some(v1.as_str()));
 
     let not_modified = app
         .send(
             "GET",
             &format!("/people/{id}"),
-            &[("if-none-match", "\"v1\"")],
+            &[("if-none-match", &v1)],
             None,
         )
         .await;
@@ -53,12 +54,13 @@ async fn create_read_replace_delete() {
         .send(
             "PUT",
             &format!("/people/{id}"),
-            &[JSON, ("if-match", "\"v1\"")],
+            &[JSON, ("if-match", &v1)],
             Some(&person("Ada King", "ada@example.com")),
         )
         .await;
     assert_eq!(replaced.status, 200, "{}", replaced.body);
-    assert_eq!(replaced.header("etag"), Some("\"v2\""));
+    let v2 = replaced.header("etag").unwrap().to_owned();
+    assert!(v2.starts_with("\"v2."), "{v2}");
     assert_eq!(replaced.body["name"], "Ada King");
     assert_eq!(
         replaced.body["phone"],
@@ -72,7 +74,7 @@ async fn create_read_replace_delete() {
         .send(
             "DELETE",
             &format!("/people/{id}"),
-            &[("if-match", "\"v2\"")],
+            &[("if-match", &v2)],
             None,
         )
         .await;
@@ -138,11 +140,12 @@ async fn stale_if_match_is_412_and_leaves_the_item_unchanged() {
     let app = TestApp::new().await;
     let created = app.create("Alan", "alan@example.com").await;
     let path = format!("/people/{}", created.body["id"].as_str().unwrap());
+    let v1 = created.header("etag").unwrap().to_owned();
     let first = app
         .send(
             "PUT",
             &path,
-            &[JSON, ("if-match", "\"v1\"")],
+            &[JSON, ("if-match", &v1)],
             Some(&person("Alan T", "alan@example.com")),
         )
         .await;
@@ -152,20 +155,21 @@ async fn stale_if_match_is_412_and_leaves_the_item_unchanged() {
         .send(
             "PUT",
             &path,
-            &[JSON, ("if-match", "\"v1\"")],
+            &[JSON, ("if-match", &v1)],
             Some(&person("Stale", "stale@example.com")),
         )
         .await;
     assert_problem(&stale, 412);
-    let stale_delete = app
-        .send("DELETE", &path, &[("if-match", "\"v1\"")], None)
-        .await;
+    let stale_delete = app.send("DELETE", &path, &[("if-match", &v1)], None).await;
     assert_problem(&stale_delete, 412);
     let weak = app
         .send(
             "PUT",
             &path,
-            &[JSON, ("if-match", "W/\"v2\"")],
+            &[
+                JSON,
+                ("if-match", &format!("W/{}", first.header("etag").unwrap())),
+            ],
             Some(&person("Weak", "alan@example.com")),
         )
         .await;
@@ -184,7 +188,7 @@ async fn stale_if_match_is_412_and_leaves_the_item_unchanged() {
         &app.send(
             "PUT",
             &missing,
-            &[JSON, ("if-match", "\"v1\"")],
+            &[JSON, ("if-match", &v1)],
             Some(&person("X", "x@example.com")),
         )
         .await,
@@ -292,5 +296,55 @@ async fn twenty_concurrent_creates_with_one_email_make_one_person() {
         app.stored_count().await,
         2,
         "one person and one email claim"
+    );
+}
+
+#[tokio::test]
+async fn an_entity_tag_never_matches_a_later_person_with_the_same_id() {
+    let app = TestApp::new().await;
+    let path = format!("/people/{}", people::PersonId::generate());
+    let first = app
+        .send(
+            "PUT",
+            &path,
+            &[JSON],
+            Some(&person("Ada", "ada@example.com")),
+        )
+        .await;
+    assert_eq!(first.status, 201);
+    let old = first.header("etag").unwrap().to_owned();
+    assert_eq!(app.send("DELETE", &path, &[], None).await.status, 204);
+    let again = app
+        .send(
+            "PUT",
+            &path,
+            &[JSON],
+            Some(&person("Grace", "grace@example.com")),
+        )
+        .await;
+    assert_eq!(again.status, 201);
+    assert_eq!(again.body["version"], 1, "the version starts again");
+    assert_ne!(again.header("etag"), Some(old.as_str()), "the tag does not");
+    let stale = app
+        .send(
+            "PUT",
+            &path,
+            &[JSON, ("if-match", &old)],
+            Some(&person("Old", "old@example.com")),
+        )
+        .await;
+    assert_problem(&stale, 412);
+    let stale = app.send("DELETE", &path, &[("if-match", &old)], None).await;
+    assert_problem(&stale, 412);
+    let cached = app
+        .send("GET", &path, &[("if-none-match", &old)], None)
+        .await;
+    assert_eq!(
+        cached.status, 200,
+        "a cached copy of the old person is not current"
+    );
+    assert_eq!(
+        app.send("GET", &path, &[], None).await.body["name"],
+        "Grace"
     );
 }

@@ -15,12 +15,12 @@ async fn patch_changes_only_the_named_fields() {
         .send(
             "PATCH",
             &path,
-            &[MERGE_PATCH, ("if-match", "\"v1\"")],
+            &[MERGE_PATCH, ("if-match", created.header("etag").unwrap())],
             Some(r#"{"name":"  Augusta Ada "}"#),
         )
         .await;
     assert_eq!(renamed.status, 200, "{}", renamed.body);
-    assert_eq!(renamed.header("etag"), Some("\"v2\""));
+    assert!(renamed.header("etag").unwrap().starts_with("\"v2."));
     assert_eq!(renamed.body["name"], "Augusta Ada");
     assert_eq!(
         renamed.body["phone"], "+442079460958",
@@ -86,7 +86,7 @@ async fn patch_moves_the_email_claim_and_keeps_emails_unique() {
         .send(
             "PATCH",
             &path,
-            &[MERGE_PATCH, ("if-match", "\"v1\"")],
+            &[MERGE_PATCH, ("if-match", ada.header("etag").unwrap())],
             Some(r#"{"email":" Ada@Lovelace.org "}"#),
         )
         .await;
