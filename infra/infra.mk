@@ -3,7 +3,15 @@
 INFRA        := $(ROOT)/infra
 CDK          := $(INFRA)/node_modules/.bin/cdk
 STAGE       ?= dev
-CDK_FLAGS   := --no-notices -c stage=$(STAGE)
+# Extra context for synth, diff, deploy and destroy, e.g. prod's API domain:
+#   make deploy STAGE=prod CDK_CONTEXT='-c apiDomainName=api.example.com -c apiCertificateArn=arn:aws:acm:...'
+CDK_CONTEXT ?=
+CDK_FLAGS   := --no-notices -c stage=$(STAGE) $(CDK_CONTEXT)
+# Prod turns the API's execute-api endpoint off, so synthesizing it needs a custom domain: example
+# values for the tests (the same as infra/test/support.ts); a real deploy passes its own.
+EXAMPLE_API_DOMAIN := -c apiDomainName=api.people.example.com
+EXAMPLE_API_CERT    = -c apiCertificateArn=arn:aws:acm:$(1):123456789012:certificate/00000000-0000-0000-0000-000000000000
+INFRA_TEST_OUT     := $(ROOT)/cdk.out/test
 CFN_LINT_VERSION := 1.58.0
 CHECKOV_VERSION  := 3.3.30
 INFRA_NPM_STAMP  := $(INFRA)/node_modules/.package-lock.stamp
@@ -26,20 +34,23 @@ infra-deps: $(INFRA_NPM_STAMP) $(INFRA_PIP_STAMP)
 infra-test: infra-deps ## infrastructure: tsc, template assertions + cdk-nag, cfn-lint, checkov
 	cd $(INFRA) && node_modules/.bin/tsc --noEmit -p .
 	cd $(INFRA) && node --import tsx --test test/*.test.ts
-	rm -rf $(ROOT)/cdk.out/test
-	for s in dev prod; do $(CDK) synth $(CDK_FLAGS) -c stage=$$s --quiet -o $(ROOT)/cdk.out/test/$$s || exit 1; done
-	$(VENV)/bin/cfn-lint --ignore-checks W3005 -- $(ROOT)/cdk.out/test/*/people-*.template.json
-	$(VENV)/bin/checkov --config-file $(INFRA)/checkov.yaml -f $(ROOT)/cdk.out/test/dev/people-dev.template.json -f $(ROOT)/cdk.out/test/prod/people-prod.template.json
+	rm -rf $(INFRA_TEST_OUT)
+	$(CDK) synth --no-notices -c stage=dev --quiet -o $(INFRA_TEST_OUT)/dev
+	@# Prod in us-east-1 holds its WAF web ACL; prod elsewhere gets a people-prod-edge stack in us-east-1 for it.
+	AWS_REGION=us-east-1 $(CDK) synth --no-notices -c stage=prod $(EXAMPLE_API_DOMAIN) $(call EXAMPLE_API_CERT,us-east-1) --quiet -o $(INFRA_TEST_OUT)/prod
+	AWS_REGION=eu-west-1 $(CDK) synth --no-notices -c stage=prod $(EXAMPLE_API_DOMAIN) $(call EXAMPLE_API_CERT,eu-west-1) --quiet -o $(INFRA_TEST_OUT)/prod-eu-west-1
+	$(VENV)/bin/cfn-lint --ignore-checks W3005 -- $(INFRA_TEST_OUT)/*/people-*.template.json
+	$(VENV)/bin/checkov --config-file $(INFRA)/checkov.yaml $$(for f in $(INFRA_TEST_OUT)/*/people-*.template.json; do printf -- ' -f %s' $$f; done)
 
-synth: infra-deps ## synthesize the stack (STAGE=dev|prod) into cdk.out/
+synth: infra-deps ## synthesize the stack (STAGE=dev|prod, CDK_CONTEXT='-c key=value ...') into cdk.out/
 	$(CDK) synth $(CDK_FLAGS)
 
 diff: infra-deps ## show what a deploy would change (needs AWS credentials)
-	$(CDK) diff $(CDK_FLAGS)
+	$(CDK) diff $(CDK_FLAGS) --all
 
 deploy: tools infra-deps ## build the four arm64 functions and deploy (STAGE=dev|prod; needs AWS credentials)
 	cargo lambda build --release --arm64 $(LAMBDA_BINS)
-	$(CDK) deploy $(CDK_FLAGS) -c requireBuiltFunctions=true --require-approval broadening
+	$(CDK) deploy $(CDK_FLAGS) -c requireBuiltFunctions=true --require-approval broadening --all
 
-destroy: infra-deps ## delete the stack (prod keeps its table, user pool, bucket and logs)
-	$(CDK) destroy $(CDK_FLAGS)
+destroy: infra-deps ## delete the stack (and its edge stack; prod keeps its table, user pool, bucket and logs)
+	$(CDK) destroy $(CDK_FLAGS) --all

@@ -54,8 +54,10 @@ export interface FunctionsOptions {
 export interface FunctionsProps extends FunctionsOptions {
   settings: StageSettings;
   table: dynamodb.ITable;
-  /** The functions' `ALLOWED_ORIGINS`. */
+  /** The functions' `ALLOWED_ORIGINS`: exact origins, comma-separated; empty for none. */
   allowedOrigins: string;
+  /** The functions' `AUTH`: `on` when the API's JWT authorizer guards every route. */
+  auth: boolean;
 }
 
 /** True when the file is an ELF executable for aarch64. */
@@ -135,6 +137,9 @@ export class Functions extends Construct {
         environment: {
           TABLE_NAME: table.tableName,
           ALLOWED_ORIGINS: props.allowedOrigins,
+          // on: the functions require the authorizer's verified claims and check scopes and ownership
+          // themselves too; off: anonymous full access (context auth=false, throwaway stacks only).
+          AUTH: props.auth ? 'on' : 'off',
           RUST_LOG: 'info',
         },
       });

@@ -30,6 +30,19 @@ export function loadTableSpec(file = path.join(REPO_ROOT, 'infra', 'table-spec.j
   return JSON.parse(fs.readFileSync(file, 'utf8')) as TableSpec;
 }
 
+/**
+ * The OAuth scopes of the people resource server: the vocabulary of `scopes` in infra/routes.json. A
+ * token needs at least one of a route's scopes; which route needs which is decided by the Rust route
+ * table, never here.
+ */
+export const RESOURCE_SERVER = 'people';
+export const SCOPES = {
+  'people/read': 'Read and list any person',
+  'people/write': 'Read, list, create, change and delete any person',
+  'people/self': 'Create one person of your own; read, list, change and delete only that one',
+} as const;
+export type Scope = keyof typeof SCOPES;
+
 /** The route table exported from the Rust router (`infra/routes.json`). */
 export interface RouteSpec {
   method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -38,13 +51,33 @@ export interface RouteSpec {
   /** The binary that serves the route, a `binary` of FUNCTIONS. */
   function: string;
   action: 'list' | 'create' | 'read' | 'replace' | 'patch' | 'delete';
-  /** Writes get the JWT authorizer when auth is on. */
   writes: boolean;
+  /** The route's JWT authorizer accepts a token carrying any one of these (route `authorizationScopes`). */
+  scopes: Scope[];
 }
 export interface RouteTable {
   /** The binary behind `$default`: unknown paths and methods, answered with 404/405. */
   fallback: string;
+  /** The scopes `$default` accepts. */
+  fallback_scopes: Scope[];
   routes: RouteSpec[];
+}
+
+/** `$default` or `METHOD /path`, API Gateway's route key. */
+export const routeKey = (r: Pick<RouteSpec, 'method' | 'path'>) => `${r.method} ${r.path}`;
+
+/** Checks a list of scopes from infra/routes.json: not empty, each one of SCOPES, no duplicates. */
+export function checkScopes(scopes: unknown, user: string): Scope[] {
+  if (!Array.isArray(scopes) || scopes.length === 0) {
+    throw new Error(`infra/routes.json: ${user} has no scopes (regenerate the file with \`make routes\`); every route needs at least one of ${Object.keys(SCOPES).join(', ')}`);
+  }
+  for (const s of scopes) {
+    if (!(typeof s === 'string' && s in SCOPES)) {
+      throw new Error(`infra/routes.json: ${user} has scope ${JSON.stringify(s)}, which is not one of ${Object.keys(SCOPES).join(', ')} (infra/lib/specs.ts SCOPES)`);
+    }
+  }
+  if (new Set(scopes).size !== scopes.length) throw new Error(`infra/routes.json: ${user} lists a scope twice`);
+  return scopes as Scope[];
 }
 
 export function loadRoutes(file = path.join(REPO_ROOT, 'infra', 'routes.json')): RouteTable {

@@ -3,13 +3,13 @@ import { describe, it } from 'node:test';
 
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 
-import { FUNCTIONS, type RouteSpec, type RouteTable, loadRoutes } from '../lib/people-stack.ts';
+import { FUNCTIONS, type RouteSpec, type RouteTable, type Scope, loadRoutes, routeKey } from '../lib/people-stack.ts';
 import { build, functionId, resources, synth } from './support.ts';
 
 const dev = synth('dev');
 const prod = synth('prod');
 const table = loadRoutes();
-const key = (r: RouteSpec) => `${r.method} ${r.path}`;
+const key = routeKey;
 
 const routes = (template: Template) => Object.values(resources(template, 'AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
 /** The logical id of the function a route's integration invokes. */
@@ -57,27 +57,26 @@ describe('HTTP API routes, from infra/routes.json', () => {
     for (const r of table.routes) assert.equal(r.writes, !['GET', 'HEAD'].includes(r.method), key(r));
   });
 
-  it('puts the JWT authorizer on the writes in prod, on no route in dev', () => {
-    const writes = new Set(table.routes.filter((r) => r.writes).map(key));
-    const authorizers = new Set<string>();
-    for (const r of routes(prod.template)) {
-      assert.equal(r.AuthorizationType, writes.has(r.RouteKey) ? 'JWT' : 'NONE', r.RouteKey);
-      if (r.AuthorizerId) authorizers.add(r.AuthorizerId.Ref);
-    }
-    assert.equal(authorizers.size, 1);
-    prod.template.resourceCountIs('AWS::Cognito::UserPool', 1);
-    prod.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', { AuthorizerType: 'JWT' });
-    for (const r of routes(dev.template)) assert.equal(r.AuthorizationType ?? 'NONE', 'NONE', r.RouteKey);
-    dev.template.resourceCountIs('AWS::Cognito::UserPool', 0);
-  });
-
   it('fails synth on a function the stack does not build, or an unknown method', () => {
-    const unknown: RouteSpec = { method: 'GET', path: '/people/{id}/avatar', function: 'people-avatar', action: 'read', writes: false };
+    const unknown: RouteSpec = { method: 'GET', path: '/people/{id}/avatar', function: 'people-avatar', action: 'read', writes: false, scopes: ['people/read'] };
     const withRoute: RouteTable = { ...table, routes: [...table.routes, unknown] };
     assert.throws(() => build('dev', { routes: withRoute }), /route GET \/people\/\{id\}\/avatar names function people-avatar/);
     assert.throws(() => build('dev', { routes: { ...table, fallback: 'people-nope' } }), /fallback names function people-nope/);
     const badMethod = { ...table.routes[0], method: 'FETCH' } as unknown as RouteSpec;
     assert.throws(() => build('dev', { routes: { ...table, routes: [badMethod] } }), /route FETCH \/people has a method API Gateway does not know/);
+  });
+
+  it('fails synth on an unknown scope, a route without scopes, or $default without scopes', () => {
+    const withScopes = (scopes: unknown): RouteTable => ({ ...table, routes: [{ ...table.routes[0], scopes: scopes as Scope[] }, ...table.routes.slice(1)] });
+    assert.throws(() => build('dev', { routes: withScopes(['people/read', 'people/admin']) }), /route GET \/people has scope "people\/admin", which is not one of people\/read, people\/write, people\/self/);
+    assert.throws(() => build('dev', { routes: withScopes(['read']) }), /scope "read"/);
+    assert.throws(() => build('dev', { routes: withScopes([]) }), /route GET \/people has no scopes/);
+    assert.throws(() => build('dev', { routes: withScopes(undefined) }), /route GET \/people has no scopes \(regenerate the file with `make routes`\)/);
+    assert.throws(() => build('dev', { routes: withScopes(['people/read', 'people/read']) }), /lists a scope twice/);
+    assert.throws(() => build('dev', { routes: { ...table, fallback_scopes: ['people/everything' as Scope] } }), /the fallback \(\$default\) has scope "people\/everything"/);
+    assert.throws(() => build('prod', { routes: { ...table, fallback_scopes: [] } }), /the fallback \(\$default\) has no scopes/);
+    // Checked whether or not the authorizer is on.
+    assert.throws(() => build('dev', { auth: false, routes: withScopes(['people/admin']) }), /people\/admin/);
   });
 });
 
@@ -89,6 +88,14 @@ describe('HTTP API', () => {
       AuthorizerType: 'JWT',
       JwtConfiguration: { Issuer: 'https://issuer.example.com/', Audience: ['people-api'] },
     });
+  });
+
+  it('fails synth with an external issuer but no audience', () => {
+    for (const jwtAudience of [undefined, [], [''], [' ']]) {
+      assert.throws(() => build('prod', { jwtIssuer: 'https://issuer.example.com/', jwtAudience }), /jwtAudience is required with jwtIssuer/);
+      assert.throws(() => build('dev', { jwtIssuer: 'https://issuer.example.com/', jwtAudience }), /jwtAudience is required with jwtIssuer/);
+    }
+    assert.throws(() => build('dev', { jwtIssuer: 'http://issuer.example.com/', jwtAudience: ['a'] }), /jwtIssuer must be an https:\/\/ URL/);
   });
 
   it('throttles the stage and writes JSON access logs', () => {
@@ -103,22 +110,72 @@ describe('HTTP API', () => {
     const format = JSON.parse(stage.Properties.AccessLogSettings.Format);
     assert.equal(format.requestId, '$context.requestId');
     assert.equal(format.status, '$context.status');
-    const { template } = synth('dev', { throttleRate: 7, throttleBurst: 9 });
-    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 7, ThrottlingBurstLimit: 9 } });
+    assert.equal(format.authorizerError, '$context.authorizer.error');
+    const { template } = synth('dev', { throttleRate: 70, throttleBurst: 90 });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 70, ThrottlingBurstLimit: 90 } });
   });
 
-  it('answers CORS from configuration, for every method of the route table', () => {
-    dev.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+  for (const [stage, { template }] of [['dev', dev], ['prod', prod]] as const) {
+    it(`${stage}: throttles the list route (routes.json action list) lower than the stage, and no other route separately`, () => {
+      const [s] = Object.entries(resources(template, 'AWS::ApiGatewayV2::Stage'));
+      const [stageId, { Properties: p }] = [s[0], s[1]];
+      const lists = table.routes.filter((r) => r.action === 'list').map(key);
+      assert.ok(lists.length > 0);
+      assert.deepEqual(Object.keys(p.RouteSettings).sort(), [...lists].sort());
+      for (const k of lists) {
+        assert.ok(p.RouteSettings[k].ThrottlingRateLimit < p.DefaultRouteSettings.ThrottlingRateLimit, k);
+        assert.ok(p.RouteSettings[k].ThrottlingBurstLimit < p.DefaultRouteSettings.ThrottlingBurstLimit, k);
+      }
+      const expected = stage === 'prod' ? { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 } : { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 };
+      for (const k of lists) assert.deepEqual(p.RouteSettings[k], expected);
+      // CloudFormation rejects route settings for a route key that does not exist yet.
+      const routeIds = Object.entries(resources(template, 'AWS::ApiGatewayV2::Route')).filter(([, r]) => lists.includes(r.Properties.RouteKey)).map(([id]) => id);
+      const dependsOn = (template.toJSON().Resources[stageId].DependsOn ?? []) as string[];
+      for (const id of routeIds) assert.ok(dependsOn.includes(id), `stage depends on ${id}`);
+    });
+  }
+
+  it('takes the list throttle from context, but never above the stage\'s', () => {
+    const { template } = synth('dev', { listThrottleRate: 5, listThrottleBurst: 10 });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { RouteSettings: { 'GET /people': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 } } });
+    assert.throws(() => build('dev', { listThrottleRate: 500 }), /must not exceed the stage's throttleRate\/throttleBurst \(100\/200\)/);
+    assert.throws(() => build('dev', { throttleRate: 10, throttleBurst: 20 }), /\(20\/40\) must not exceed/);
+    assert.throws(() => build('dev', { listThrottleBurst: 0 }), /listThrottleBurst must be a positive whole number/);
+  });
+
+  it('has no CORS by default: the page is same-origin with /people* behind CloudFront', () => {
+    for (const { template } of [dev, prod]) {
+      const [api] = Object.values(resources(template, 'AWS::ApiGatewayV2::Api'));
+      assert.equal(api.Properties.CorsConfiguration, undefined);
+      for (const fn of Object.values(resources(template, 'AWS::Lambda::Function')).filter((f) => f.Properties.Environment?.Variables?.TABLE_NAME)) {
+        assert.equal(fn.Properties.Environment.Variables.ALLOWED_ORIGINS, '');
+      }
+    }
+  });
+
+  it('answers CORS for configured origins, for every method of the route table', () => {
+    const { template } = synth('prod', { allowedOrigins: 'https://app.example.com, https://admin.example.com' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: Match.objectLike({
-        AllowOrigins: ['*'],
+        AllowOrigins: ['https://app.example.com', 'https://admin.example.com'],
         AllowHeaders: Match.arrayWith(['if-match', 'authorization']),
         ExposeHeaders: Match.arrayWith(['etag']),
       }),
     });
-    const [api] = Object.values(resources(dev.template, 'AWS::ApiGatewayV2::Api'));
+    const [api] = Object.values(resources(template, 'AWS::ApiGatewayV2::Api'));
     for (const r of table.routes) assert.ok(api.Properties.CorsConfiguration.AllowMethods.includes(r.method), r.method);
-    const { template } = synth('dev', { allowedOrigins: 'https://app.example.com,https://admin.example.com' });
-    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://app.example.com', 'https://admin.example.com'] }) });
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ALLOWED_ORIGINS: 'https://app.example.com,https://admin.example.com' }) } });
+  });
+
+  it('refuses * in prod, and anything but exact origins', () => {
+    assert.throws(() => build('prod', { allowedOrigins: '*' }), /`\*` is not allowed in prod/);
+    assert.throws(() => build('prod', { allowedOrigins: 'https://app.example.com,*' }), /`\*` is not allowed in prod/);
+    for (const bad of ['https://app.example.com/', 'https://app.example.com/page', 'app.example.com', 'ftp://app.example.com', 'http://127.0.0.1:*']) {
+      assert.throws(() => build('dev', { allowedOrigins: bad }), /is not an exact origin/, bad);
+    }
+    // A throwaway dev stack may allow any origin.
+    const { template } = synth('dev', { allowedOrigins: '*' });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.objectLike({ AllowOrigins: ['*'] }) });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ALLOWED_ORIGINS: '*' }) } });
   });
 });

@@ -8,7 +8,7 @@ import { Match, type Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 
-import { FUNCTIONS, type TableSpec, loadTableSpec } from '../lib/people-stack.ts';
+import { FUNCTIONS, type PeopleStackProps, type TableSpec, loadTableSpec } from '../lib/people-stack.ts';
 import { asList, build, functionId, resources, synth } from './support.ts';
 
 const dev = synth('dev');
@@ -98,7 +98,8 @@ describe('functions', () => {
       assert.equal(fn.Timeout, 10);
       assert.deepEqual(fn.TracingConfig, { Mode: 'Active' });
       assert.deepEqual(fn.Environment.Variables.TABLE_NAME, { Ref: Object.keys(resources(dev.template, 'AWS::DynamoDB::Table'))[0] });
-      assert.equal(fn.Environment.Variables.ALLOWED_ORIGINS, '*');
+      assert.equal(fn.Environment.Variables.ALLOWED_ORIGINS, '');
+      assert.equal(fn.Environment.Variables.AUTH, 'on');
       const logGroupId = fn.LoggingConfig.LogGroup.Ref;
       assert.equal(resources(dev.template, 'AWS::Logs::LogGroup')[logGroupId].Properties.RetentionInDays, 7);
       assert.equal(resources(prod.template, 'AWS::Logs::LogGroup')[logGroupId].Properties.RetentionInDays, 90);
@@ -195,7 +196,7 @@ describe('monitoring', () => {
 
   it('outputs the API URL, the CloudFront URL and the table name', () => {
     const outputs = Object.keys(dev.template.findOutputs('*'));
-    for (const o of ['ApiUrl', 'CloudFrontUrl', 'TableName']) assert.ok(outputs.includes(o), o);
+    for (const o of ['ApiUrl', 'CloudFrontUrl', 'TableName', 'UserPoolId', 'UserPoolClientId', 'AuthDomainUrl']) assert.ok(outputs.includes(o), o);
     assert.ok(Object.keys(prod.template.findOutputs('*')).includes('UserPoolId'));
   });
 });
@@ -212,13 +213,28 @@ function nagReport(app: App): string {
 }
 
 describe('cdk-nag AwsSolutions', () => {
-  for (const stage of ['dev', 'prod'] as const) {
-    it(`${stage}: no unacknowledged finding`, () => {
-      const { app } = build(stage);
+  const variants: [string, 'dev' | 'prod', Partial<PeopleStackProps>][] = [
+    ['dev', 'dev', {}],
+    ['prod (and its us-east-1 edge stack)', 'prod', {}],
+    ['prod in us-east-1 (web ACL in the stack)', 'prod', { env: { account: '123456789012', region: 'us-east-1' } }],
+    ['dev with auth=false', 'dev', { auth: false }],
+    ['prod with an external issuer', 'prod', { jwtIssuer: 'https://issuer.example.com/', jwtAudience: ['people-api'] }],
+  ];
+  for (const [name, stage, extra] of variants) {
+    it(`${name}: no unacknowledged finding`, () => {
+      const { app } = build(stage, extra);
       Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
       assert.equal(nagReport(app), '');
     });
   }
+
+  it('APIG4 (authorization) is acknowledged only when auth is off', () => {
+    const acknowledged = (extra: Partial<PeopleStackProps>) => build('dev', extra).stack.api.node.metadata
+      .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .some((m) => Object.keys(m.data).some((id) => id.includes('APIG4')));
+    assert.equal(acknowledged({}), false);
+    assert.equal(acknowledged({ auth: false }), true);
+  });
 
   it('reports a finding that nobody acknowledged', () => {
     const { app, stack } = build('dev');

@@ -2,26 +2,35 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 
-import { PeopleStack, type PeopleStackProps, type TableSpec, loadRoutes, loadTableSpec } from '../lib/people-stack.ts';
+import { type PeopleStackProps, type TableSpec, createPeopleStacks, loadRoutes, loadTableSpec } from '../lib/people-stack.ts';
 
 export type Resources = Record<string, { Type: string; Properties: Record<string, any>; DeletionPolicy?: string }>;
 
+/**
+ * Prod turns the execute-api endpoint off, so it needs a custom domain for the API (infra.mk passes
+ * the same example values to `cdk synth`).
+ */
+export const PROD_API_DOMAIN: Partial<PeopleStackProps> = {
+  apiDomainName: 'api.people.example.com',
+  apiCertificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000',
+};
+
 export function build(stage: 'dev' | 'prod', extra: Partial<PeopleStackProps> = {}, spec: TableSpec = loadTableSpec()) {
   const app = new App();
-  const stack = new PeopleStack(app, `people-${stage}`, {
+  const { stack, edge } = createPeopleStacks(app, `people-${stage}`, {
     stage,
     tableSpec: spec,
     routes: loadRoutes(),
-    auth: stage === 'prod',
     env: { account: '123456789012', region: 'eu-west-1' },
+    ...(stage === 'prod' ? PROD_API_DOMAIN : {}),
     ...extra,
   });
-  return { app, stack };
+  return { app, stack, edge };
 }
 
 export function synth(stage: 'dev' | 'prod', extra: Partial<PeopleStackProps> = {}, spec: TableSpec = loadTableSpec()) {
-  const { app, stack } = build(stage, extra, spec);
-  return { app, stack, template: Template.fromStack(stack) };
+  const { app, stack, edge } = build(stage, extra, spec);
+  return { app, stack, edge, template: Template.fromStack(stack), edgeTemplate: edge ? Template.fromStack(edge) : undefined };
 }
 
 export function resources(template: Template, type: string): Resources {
