@@ -181,9 +181,12 @@ impl Error {
     pub fn is_throttled(&self) -> bool {
         match self {
             Error::Sdk { kind, .. } => *kind == SdkErrorKind::Throttled,
-            Error::TransactionCanceled { reasons, .. } => {
-                reasons.iter().any(|r| r.code == "ThrottlingError")
-            }
+            Error::TransactionCanceled { reasons, .. } => reasons.iter().any(|r| {
+                matches!(
+                    r.code.as_str(),
+                    "ThrottlingError" | "ProvisionedThroughputExceeded"
+                )
+            }),
             _ => false,
         }
     }
@@ -256,7 +259,11 @@ fn classify(code: Option<&str>) -> SdkErrorKind {
             SdkErrorKind::Unavailable
         }
         Some("ConditionalCheckFailedException") => SdkErrorKind::ConditionalCheckFailed,
-        Some("TransactionConflictException") => SdkErrorKind::TransactionConflict,
+        // A transaction with the same client request token is still running: like a conflict, it
+        // is over soon and the write decides again.
+        Some("TransactionConflictException" | "TransactionInProgressException") => {
+            SdkErrorKind::TransactionConflict
+        }
         Some("ResourceNotFoundException") => SdkErrorKind::ResourceNotFound,
         Some("ValidationException" | "SerializationException") => SdkErrorKind::InvalidRequest,
         _ => SdkErrorKind::Other,

@@ -8,17 +8,19 @@
 mod auth;
 mod cors;
 mod extract;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod handlers;
 mod problem;
 mod reply;
 pub mod route;
 
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime};
 
 use aws_lambda_events::apigw::{ApiGatewayV2httpRequest, ApiGatewayV2httpResponse};
 use http::header::HeaderName;
 use http::{Method, StatusCode};
-use lambda_runtime::LambdaEvent;
+use lambda_runtime::{Context, LambdaEvent};
 
 pub use crate::config::Access;
 pub use extract::{DEFAULT_LIMIT, MAX_BODY_BYTES, MAX_LIMIT};
@@ -33,6 +35,24 @@ use crate::model::PersonId;
 use crate::service::PeopleService;
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// Time kept back from the invocation's deadline to answer (and log) before Lambda stops the
+/// function: a request that runs out of time is a 503 with a problem document, not a timeout.
+pub const DEADLINE_MARGIN: Duration = Duration::from_millis(500);
+/// The budget of a request whose invocation has no deadline (tests, tools).
+const NO_DEADLINE_BUDGET: Duration = Duration::from_secs(10);
+
+/// When the request must be answered: the invocation's deadline less [`DEADLINE_MARGIN`].
+fn deadline(context: &Context) -> tokio::time::Instant {
+    let now = tokio::time::Instant::now();
+    if context.deadline == 0 {
+        return now + NO_DEADLINE_BUDGET;
+    }
+    let remaining = context
+        .deadline()
+        .duration_since(SystemTime::now())
+        .unwrap_or_default();
+    now + remaining.saturating_sub(DEADLINE_MARGIN)
+}
 
 /// The people API's HTTP edge for one function.
 #[derive(Debug, Clone)]
@@ -67,6 +87,7 @@ impl Edge {
     ) -> Result<ApiGatewayV2httpResponse, lambda_runtime::Error> {
         let started = Instant::now();
         let (request, context) = event.into_parts();
+        let deadline = deadline(&context);
         let request_id = request
             .request_context
             .request_id
@@ -76,7 +97,7 @@ impl Edge {
         let path = request.raw_path.as_deref().unwrap_or("/");
         let caller = Caller::from_request(&request);
         let (template, id, outcome) = self
-            .dispatch(&request, caller.as_ref(), &method, path)
+            .dispatch(&request, caller.as_ref(), &method, path, deadline)
             .await;
         let mut reply = outcome.unwrap_or_else(|err| {
             let problem = err.problem();
@@ -113,6 +134,7 @@ impl Edge {
         caller: Option<&Caller>,
         method: &Method,
         path: &str,
+        deadline: tokio::time::Instant,
     ) -> (&'static str, Option<PersonId>, Result<Reply, ApiError>) {
         match route::resolve(method, path) {
             Resolution::NotFound { suggestion } => (
@@ -152,14 +174,16 @@ impl Edge {
                 };
                 // Boxed: the handlers' futures are deep (service, SDK), and nesting them unboxed
                 // in the runtime's future overflows the compiler's layout depth in the binaries.
-                let outcome = Box::pin(handlers::handle(
+                let work = Box::pin(handlers::handle(
                     &self.service,
                     route.action,
                     request,
                     id,
                     &actor,
-                ))
-                .await;
+                ));
+                let outcome = tokio::time::timeout_at(deadline, work)
+                    .await
+                    .unwrap_or(Err(ApiError::DeadlineExceeded));
                 (route.path, id, outcome)
             }
         }

@@ -41,6 +41,8 @@ pub(crate) enum ApiError {
     Invalid(ValidationErrors),
     #[error("no verified identity")]
     Unauthenticated,
+    #[error("the request did not finish before its deadline")]
+    DeadlineExceeded,
     #[error("missing scope")]
     MissingScope(&'static [Scope]),
     #[error(transparent)]
@@ -107,6 +109,20 @@ impl Problem {
                 detail,
             )
         }
+    }
+
+    /// 503 with a `Retry-After` of 1 to 3 seconds, spread so that clients turned away together do
+    /// not come back together.
+    fn unavailable(detail: &str) -> Self {
+        use std::hash::{BuildHasher, RandomState};
+        let seconds = 1 + RandomState::new().hash_one(detail) % 3;
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "/problems/unavailable",
+            "Service Unavailable",
+            detail,
+        )
+        .header(header::RETRY_AFTER, HeaderValue::from(seconds))
     }
 
     fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
@@ -258,14 +274,13 @@ impl ApiError {
                 "The stored person does not match If-Match / If-None-Match.",
             ),
             ApiError::Service(S::Store(e)) if e.is_throttled() || e.is_unavailable() => {
-                Problem::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "/problems/unavailable",
-                    "Service Unavailable",
+                Problem::unavailable(
                     "Storage is busy or unreachable; retry after the delay in Retry-After.",
                 )
-                .header(header::RETRY_AFTER, HeaderValue::from_static("1"))
             }
+            ApiError::DeadlineExceeded => Problem::unavailable(
+                "The request did not finish in time; it may or may not have taken effect. Retry after the delay in Retry-After.",
+            ),
             ApiError::Service(S::Store(_)) => Problem::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "about:blank",

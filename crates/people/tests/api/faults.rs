@@ -1,5 +1,7 @@
-//! Storage failures: unreachable, misconfigured, and transactions DynamoDB cancels for concurrent
-//! ones (injected, since DynamoDB Local rarely cancels that way).
+//! Storage failures with DynamoDB's exact error shapes, injected on the way back from DynamoDB Local
+//! (which rarely produces them itself): transactions cancelled for a concurrent one or for
+//! throughput, a transaction still in progress, throttling, internal errors; and a misconfigured
+//! table.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -16,25 +18,58 @@ use people::{AllowedOrigins, table_spec};
 
 use crate::helpers::*;
 
-/// Makes the next `remaining` TransactWriteItems calls fail the way DynamoDB cancels a transaction
-/// that collided with another one. The request never reaches DynamoDB as a transaction (its target
-/// is renamed, so nothing is written), and the answer is replaced by DynamoDB's
-/// `TransactionCanceledException` with a `TransactionConflict` reason.
-#[derive(Debug, Default)]
-struct TransactionConflicts {
+/// DynamoDB's answer to a transaction another one got in the way of.
+const TRANSACTION_CONFLICT: (u16, &str) = (
+    400,
+    r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]","CancellationReasons":[{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"},{"Code":"None"}]}"#,
+);
+/// ... to a transaction over the table's throughput.
+const TRANSACTION_THROTTLED: (u16, &str) = (
+    400,
+    r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [ProvisionedThroughputExceeded, None]","CancellationReasons":[{"Code":"ProvisionedThroughputExceeded","Message":"The level of configured provisioned throughput for the table was exceeded."},{"Code":"None"}]}"#,
+);
+/// ... to a transaction whose client request token belongs to one still running.
+const TRANSACTION_IN_PROGRESS: (u16, &str) = (
+    400,
+    r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionInProgressException","Message":"Transaction with the given request token is already in progress."}"#,
+);
+/// ... when the request rate is too high.
+const THROTTLED: (u16, &str) = (
+    400,
+    r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","Message":"Rate of requests exceeds the allowed throughput."}"#,
+);
+/// ... when it fails on its side.
+const INTERNAL_ERROR: (u16, &str) = (
+    500,
+    r#"{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","Message":"Internal server error"}"#,
+);
+
+/// Makes the next `remaining` calls of one DynamoDB operation fail with a given answer. The request
+/// never reaches DynamoDB as that operation (its target is renamed, so nothing is written), and
+/// DynamoDB Local's answer to the renamed one is replaced by the injected one.
+#[derive(Debug)]
+struct Fault {
+    operation: &'static str,
+    answer: (u16, &'static str),
     remaining: AtomicUsize,
     injected: AtomicBool,
     attempts: AtomicUsize,
 }
 
+impl Fault {
+    fn attempts(&self) -> usize {
+        self.attempts.load(Ordering::SeqCst)
+    }
+}
+
 #[derive(Debug)]
-struct Injector(Arc<TransactionConflicts>);
+struct Injector(Arc<Fault>);
 
 const TARGET: &str = "x-amz-target";
 
 impl Intercept for Injector {
     fn name(&self) -> &'static str {
-        "TransactionConflicts"
+        "Fault"
     }
 
     fn modify_before_transmit(
@@ -44,7 +79,8 @@ impl Intercept for Injector {
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let request = context.request_mut();
-        if request.headers().get(TARGET) != Some("DynamoDB_20120810.TransactWriteItems") {
+        let target = format!("DynamoDB_20120810.{}", self.0.operation);
+        if request.headers().get(TARGET) != Some(target.as_str()) {
             return Ok(());
         }
         self.0.attempts.fetch_add(1, Ordering::SeqCst);
@@ -69,8 +105,8 @@ impl Intercept for Injector {
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if self.0.injected.swap(false, Ordering::SeqCst) {
-            let body = r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]","CancellationReasons":[{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"},{"Code":"None"}]}"#;
-            let mut response = HttpResponse::new(400.try_into()?, SdkBody::from(body));
+            let (status, body) = self.0.answer;
+            let mut response = HttpResponse::new(status.try_into()?, SdkBody::from(body));
             response
                 .headers_mut()
                 .insert("content-type", "application/x-amz-json-1.0");
@@ -80,32 +116,120 @@ impl Intercept for Injector {
     }
 }
 
-/// An app whose next `conflicts` transactions are cancelled for a concurrent one.
-async fn with_conflicts(conflicts: usize) -> (TestApp, Arc<TransactionConflicts>) {
+/// An app whose next `times` calls of `operation` fail with `answer`.
+async fn with_fault(
+    operation: &'static str,
+    answer: (u16, &'static str),
+    times: usize,
+) -> (TestApp, Arc<Fault>) {
     let app = TestApp::new().await;
-    let state = Arc::new(TransactionConflicts {
-        remaining: AtomicUsize::new(conflicts),
-        ..Default::default()
+    let fault = Arc::new(Fault {
+        operation,
+        answer,
+        remaining: AtomicUsize::new(times),
+        injected: AtomicBool::new(false),
+        attempts: AtomicUsize::new(0),
     });
-    let client = app.table.client();
-    let config = client
+    let config = app
+        .table
+        .client()
         .config()
         .to_builder()
-        .interceptor(Injector(state.clone()))
+        .interceptor(Injector(fault.clone()))
         .build();
     let table = Table::new(
         aws_sdk_dynamodb::Client::from_conf(config),
         app.table.name().to_owned(),
         table_spec(),
     );
-    (TestApp { table, ..app }, state)
+    (TestApp { table, ..app }, fault)
+}
+
+async fn with_conflicts(conflicts: usize) -> (TestApp, Arc<Fault>) {
+    with_fault("TransactWriteItems", TRANSACTION_CONFLICT, conflicts).await
+}
+
+/// Asserts a 503 with a problem document and a `Retry-After` of 1 to 3 seconds.
+pub fn assert_unavailable(response: &Response) {
+    assert_problem(response, 503);
+    assert_eq!(response.body["type"], "/problems/unavailable");
+    let after: u64 = response.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=3).contains(&after), "{after}");
+}
+
+#[tokio::test]
+async fn throttling_and_internal_errors_are_503_and_change_nothing() {
+    for (operation, answer) in [
+        ("TransactWriteItems", TRANSACTION_THROTTLED),
+        ("GetItem", THROTTLED),
+        ("GetItem", INTERNAL_ERROR),
+        ("TransactWriteItems", INTERNAL_ERROR),
+    ] {
+        let (app, fault) = with_fault(operation, answer, 0).await;
+        let created = app.create("Ada", "ada@example.com").await;
+        let item = format!("/people/{}", created.body["id"].as_str().unwrap());
+        fault.remaining.store(usize::MAX, Ordering::SeqCst);
+        let what = format!("{operation} answering {}", answer.1);
+        let put = app
+            .send(
+                "PUT",
+                &item,
+                &[JSON],
+                Some(&person("Grace", "grace@example.com")),
+            )
+            .await;
+        assert_unavailable(&put);
+        let create = app
+            .send(
+                "POST",
+                "/people",
+                &[JSON],
+                Some(&person("Alan", "alan@example.com")),
+            )
+            .await;
+        // A create reads nothing first: only a fault on its transaction stops it.
+        let created_too = operation != "TransactWriteItems";
+        if created_too {
+            assert_eq!(create.status, 201, "{what}");
+        } else {
+            assert_unavailable(&create);
+        }
+        assert!(fault.attempts() >= 1, "{what}");
+        fault.remaining.store(0, Ordering::SeqCst);
+        let read = app.send("GET", &item, &[], None).await;
+        assert_eq!(read.body["name"], "Ada", "{what}");
+        let stored = if created_too { 4 } else { 2 };
+        assert_eq!(
+            app.stored_count().await,
+            stored,
+            "{what}: nothing half-written"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_transaction_still_in_progress_is_retried_then_409() {
+    let (app, fault) = with_fault("TransactWriteItems", TRANSACTION_IN_PROGRESS, 1).await;
+    app.create("Ada", "ada@example.com").await;
+    assert_eq!(fault.attempts(), 2);
+    fault.remaining.store(usize::MAX, Ordering::SeqCst);
+    let create = app
+        .send(
+            "POST",
+            "/people",
+            &[JSON],
+            Some(&person("Grace", "grace@example.com")),
+        )
+        .await;
+    assert_problem(&create, 409);
+    assert_eq!(app.stored_count().await, 2);
 }
 
 #[tokio::test]
 async fn a_create_cancelled_for_a_concurrent_transaction_is_retried() {
     let (app, conflicts) = with_conflicts(1).await;
     let created = app.create("Ada", "ada@example.com").await;
-    assert_eq!(conflicts.attempts.load(Ordering::SeqCst), 2);
+    assert_eq!(conflicts.attempts(), 2);
     let id = created.body["id"].as_str().unwrap();
     let read = app.send("GET", &format!("/people/{id}"), &[], None).await;
     assert_eq!(read.status, 200);
@@ -183,8 +307,7 @@ async fn unreachable_dynamodb_is_503_with_retry_after() {
             None,
         )
         .await;
-    assert_problem(&response, 503);
-    assert_eq!(response.header("retry-after"), Some("1"));
+    assert_unavailable(&response);
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ mod access;
 mod crud;
 mod faults;
 mod list;
+mod outages;
 mod patch;
 mod requests;
 mod routing;
