@@ -36,8 +36,9 @@ export const FUNCTIONS = {
   },
   delete: {
     binary: 'people-delete',
-    // Reads the person to find its email claim, then deletes both in one transaction.
-    actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem'],
+    // Reads the person to find its email and owner claims, then deletes them in one transaction; an
+    // Idempotency-Key puts, updates and (after a failure) deletes its idempotency record.
+    actions: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     index: false,
   },
 } as const;
