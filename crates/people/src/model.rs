@@ -20,7 +20,10 @@ pub const NAME_SEARCH_ATTRIBUTE: &str = "name_lc";
 /// created from it and the infrastructure builds the deployed table from its JSON export
 /// (`cargo run -p xtask -- table-spec`). [`EmailClaim`] items share it.
 pub fn table_spec() -> TableSpec {
-    Person::table_spec()
+    let mut spec = Person::table_spec();
+    // Idempotency records expire; people and claims have no expiry and are never removed by it.
+    spec.ttl_attribute = IdempotencyRecord::TTL_ATTRIBUTE.map(str::to_owned);
+    spec
 }
 
 /// A person's id: a ULID, so ids sort by creation time.
@@ -267,6 +270,33 @@ pub struct OwnerClaim {
     pub owner: String,
     /// The person it owns.
     pub person_id: PersonId,
+}
+
+/// The outcome of a write sent with an `Idempotency-Key`, kept so a retry with the same key gets the
+/// same answer without a second write. Scoped to the caller, so one caller's key never replays
+/// another's response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Model)]
+#[dynamodel(pk = "IDEMPOTENCY#{scope}", sk = "REQUEST")]
+pub struct IdempotencyRecord {
+    /// The caller's subject (or `-` without one), `#`, and the key.
+    pub scope: String,
+    /// SHA-256 of the request (method, path, query, preconditions, content type, body), hex.
+    pub fingerprint: String,
+    /// While the first request runs: when another may take over (epoch seconds), in case it died.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked_until: Option<i64>,
+    /// The answer's status, once there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The answer's headers that belong to it (content type, ETag, Location, Retry-After, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<(String, String)>,
+    /// The answer's body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// When DynamoDB removes the record (epoch seconds).
+    #[dynamodel(ttl)]
+    pub expires_at: Option<i64>,
 }
 
 #[cfg(test)]

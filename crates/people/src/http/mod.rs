@@ -11,6 +11,7 @@ mod extract;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod handlers;
+mod idempotency;
 mod problem;
 mod reply;
 pub mod route;
@@ -28,6 +29,7 @@ pub use problem::Problem;
 pub use route::{Action, FALLBACK, Function, ROUTES, Resolution, Route, Scope};
 
 use self::auth::Caller;
+use self::idempotency::IdempotencyKey;
 use self::problem::{ApiError, error_chain};
 use self::reply::{Reply, header_value};
 use crate::config::AllowedOrigins;
@@ -97,7 +99,14 @@ impl Edge {
         let path = request.raw_path.as_deref().unwrap_or("/");
         let caller = Caller::from_request(&request);
         let (template, id, outcome) = self
-            .dispatch(&request, caller.as_ref(), &method, path, deadline)
+            .dispatch(
+                &request,
+                &request_id,
+                caller.as_ref(),
+                &method,
+                path,
+                deadline,
+            )
             .await;
         let mut reply = outcome.unwrap_or_else(|err| {
             let problem = err.problem();
@@ -131,6 +140,7 @@ impl Edge {
     async fn dispatch(
         &self,
         request: &ApiGatewayV2httpRequest,
+        request_id: &str,
         caller: Option<&Caller>,
         method: &Method,
         path: &str,
@@ -172,15 +182,26 @@ impl Edge {
                     Ok(id) => id,
                     Err(e) => return (route.path, None, Err(e.into())),
                 };
+                let key = match route.action.writes() {
+                    true => IdempotencyKey::from_request(request, &actor),
+                    false => Ok(None),
+                };
+                let key = match key {
+                    Ok(key) => key,
+                    Err(e) => return (route.path, id, Err(e)),
+                };
+                let actor = match &key {
+                    Some(key) => actor.with_request_token(key.request_token()),
+                    None => actor,
+                };
+                let service = &self.service;
+                let handle = handlers::handle(service, route.action, request, id, &actor);
                 // Boxed: the handlers' futures are deep (service, SDK), and nesting them unboxed
                 // in the runtime's future overflows the compiler's layout depth in the binaries.
-                let work = Box::pin(handlers::handle(
-                    &self.service,
-                    route.action,
-                    request,
-                    id,
-                    &actor,
-                ));
+                let work: std::pin::Pin<Box<dyn Future<Output = _> + Send + '_>> = match &key {
+                    Some(key) => Box::pin(idempotency::once(service, key, request_id, handle)),
+                    None => Box::pin(handle),
+                };
                 let outcome = tokio::time::timeout_at(deadline, work)
                     .await
                     .unwrap_or(Err(ApiError::DeadlineExceeded));

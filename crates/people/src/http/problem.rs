@@ -43,6 +43,10 @@ pub(crate) enum ApiError {
     Unauthenticated,
     #[error("the request did not finish before its deadline")]
     DeadlineExceeded,
+    #[error("the idempotency key was used for another request")]
+    IdempotencyKeyReused,
+    #[error("a request with this idempotency key is still running")]
+    RequestInProgress,
     #[error("missing scope")]
     MissingScope(&'static [Scope]),
     #[error(transparent)]
@@ -278,6 +282,25 @@ impl ApiError {
                     "Storage is busy or unreachable; retry after the delay in Retry-After.",
                 )
             }
+            ApiError::IdempotencyKeyReused => Problem {
+                errors: Some(ValidationErrors::single(
+                    "Idempotency-Key",
+                    "was used for another request; use a new key for a new request",
+                )),
+                ..Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "/problems/idempotency-key-reused",
+                    "Idempotency Key Reused",
+                    "This Idempotency-Key was sent with a different request.",
+                )
+            },
+            ApiError::RequestInProgress => Problem::new(
+                StatusCode::CONFLICT,
+                "/problems/request-in-progress",
+                "Request In Progress",
+                "A request with this Idempotency-Key is still running; retry after the delay in Retry-After.",
+            )
+            .header(header::RETRY_AFTER, HeaderValue::from_static("1")),
             ApiError::DeadlineExceeded => Problem::unavailable(
                 "The request did not finish in time; it may or may not have taken effect. Retry after the delay in Retry-After.",
             ),

@@ -1,8 +1,11 @@
 //! The people service: create, get, replace, patch, delete ([`write`]) and list ([`list`]), with
 //! email uniqueness enforced by DynamoDB transactions. Knows nothing of HTTP.
 
+mod idempotency;
 mod list;
 mod write;
+
+pub use idempotency::{Claimed, KEEP_SECONDS};
 
 use dynamodel::{Cursor, Table, ValidationErrors};
 
@@ -82,6 +85,7 @@ pub struct PeoplePage {
 pub struct Actor {
     subject: Option<String>,
     own_only: bool,
+    request_token: Option<String>,
 }
 
 impl Actor {
@@ -90,6 +94,7 @@ impl Actor {
         Self {
             subject: None,
             own_only: false,
+            request_token: None,
         }
     }
 
@@ -98,6 +103,7 @@ impl Actor {
         Self {
             subject: Some(subject),
             own_only: false,
+            request_token: None,
         }
     }
 
@@ -106,7 +112,23 @@ impl Actor {
         Self {
             subject: Some(subject),
             own_only: true,
+            request_token: None,
         }
+    }
+
+    /// The same caller, whose transactions carry `token` (at most 32 characters) as DynamoDB's
+    /// client request token: a transaction the SDK sends again after a lost answer is applied once.
+    pub fn with_request_token(mut self, token: String) -> Self {
+        self.request_token = Some(token);
+        self
+    }
+
+    /// The client request token of a write's `attempt`: each attempt builds another transaction,
+    /// and DynamoDB refuses one token for two different transactions.
+    fn request_token(&self, attempt: u32) -> Option<String> {
+        self.request_token
+            .as_ref()
+            .map(|t| format!("{t}-{attempt}"))
     }
 
     /// The caller's subject.

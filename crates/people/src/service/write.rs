@@ -27,7 +27,7 @@ const TX_OWNER: usize = 2;
 /// wait a short random time, so writers that collided do not collide again in lockstep.
 async fn with_retries<T, F, Fut>(mut attempt: F) -> Result<T, ServiceError>
 where
-    F: FnMut() -> Fut,
+    F: FnMut(u32) -> Fut,
     Fut: Future<Output = Result<Option<T>, ServiceError>>,
 {
     for n in 0..WRITE_ATTEMPTS {
@@ -36,11 +36,19 @@ where
             let jitter = RandomState::new().hash_one(n) % ceiling_ms;
             tokio::time::sleep(Duration::from_millis(jitter)).await;
         }
-        if let Some(done) = attempt().await? {
+        if let Some(done) = attempt(n).await? {
             return Ok(done);
         }
     }
     Err(ServiceError::Conflict)
+}
+
+/// `tx` with the caller's client request token for `attempt`, when it has one.
+fn with_token<'t>(tx: TransactWrite<'t>, actor: &Actor, attempt: u32) -> TransactWrite<'t> {
+    match actor.request_token(attempt) {
+        Some(token) => tx.client_request_token(token),
+        None => tx,
+    }
 }
 
 /// The condition that the email claim still belongs to `id`.
@@ -117,7 +125,7 @@ impl PeopleService {
     pub async fn create(&self, input: PersonInput, actor: &Actor) -> Result<Person, ServiceError> {
         // The write validates the model itself; there is no read to save here.
         let draft = Self::draft(PersonId::generate(), input, actor);
-        with_retries(|| self.insert(draft.clone(), actor)).await
+        with_retries(|n| self.insert(draft.clone(), actor, n)).await
     }
 
     /// Writes a new person and claims its email in one transaction, and for a caller limited to its
@@ -127,6 +135,7 @@ impl PeopleService {
         &self,
         mut person: Person,
         actor: &Actor,
+        attempt: u32,
     ) -> Result<Option<Person>, ServiceError> {
         // The claim's key is the normalised email: transform first (the write validates).
         person.before_save();
@@ -146,7 +155,7 @@ impl PeopleService {
             };
             tx = tx.create(&mut claim)?;
         }
-        let failed = match tx.send().await {
+        let failed = match with_token(tx, actor, attempt).send().await {
             Ok(()) => return Ok(Some(person)),
             Err(e) => e,
         };
@@ -195,11 +204,15 @@ impl PeopleService {
         let mut draft = Self::draft(id, input, actor);
         draft.before_save();
         Model::validate(&draft).map_err(ServiceError::Validation)?;
-        with_retries(|| async {
+        let draft = &draft;
+        with_retries(|n| async move {
             let current = self.stored(id).await?;
             precondition.check(current.as_ref())?;
             let Some(current) = current else {
-                return Ok(self.insert(draft.clone(), actor).await?.map(|p| (p, true)));
+                return Ok(self
+                    .insert(draft.clone(), actor, n)
+                    .await?
+                    .map(|p| (p, true)));
             };
             actor.check(&current)?;
             let mut person = Person {
@@ -210,7 +223,7 @@ impl PeopleService {
             };
             let tx = self.table.transact().replace(&mut person)?;
             let tx = move_email_claim(tx, id, &current.email, &person.email)?;
-            match tx.send().await {
+            match with_token(tx, actor, n).send().await {
                 Ok(()) => Ok(Some((person, false))),
                 Err(e) => write_failure(e, precondition),
             }
@@ -227,7 +240,7 @@ impl PeopleService {
         precondition: &Precondition,
         actor: &Actor,
     ) -> Result<Person, ServiceError> {
-        with_retries(|| async {
+        with_retries(|n| async move {
             let current = self.stored(id).await?.ok_or(ServiceError::NotFound)?;
             actor.check(&current)?;
             precondition.check(Some(&current))?;
@@ -259,7 +272,7 @@ impl PeopleService {
                     None,
                 );
                 let tx = move_email_claim(tx, id, &current.email, &next.email)?;
-                tx.send().await.map(|()| None)
+                with_token(tx, actor, n).send().await.map(|()| None)
             };
             match result {
                 Ok(Some(stored)) => Ok(Some(stored)),
@@ -277,7 +290,7 @@ impl PeopleService {
         precondition: &Precondition,
         actor: &Actor,
     ) -> Result<(), ServiceError> {
-        with_retries(|| async {
+        with_retries(|n| async move {
             let current = self.stored(id).await?.ok_or(ServiceError::NotFound)?;
             actor.check(&current)?;
             precondition.check(Some(&current))?;
@@ -293,7 +306,7 @@ impl PeopleService {
                     tx = tx.delete(&key, Some(OwnerClaim::fields().person_id.eq(id)));
                 }
             }
-            let result = tx.send().await;
+            let result = with_token(tx, actor, n).send().await;
             match result {
                 Ok(()) => Ok(Some(())),
                 // The claim is no longer this person's: another write moved it; decide again.

@@ -24,7 +24,7 @@ const TRANSACTION_CONFLICT: (u16, &str) = (
     r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [TransactionConflict, None]","CancellationReasons":[{"Code":"TransactionConflict","Message":"Transaction is ongoing for the item"},{"Code":"None"}]}"#,
 );
 /// ... to a transaction over the table's throughput.
-const TRANSACTION_THROTTLED: (u16, &str) = (
+pub const TRANSACTION_THROTTLED: (u16, &str) = (
     400,
     r#"{"__type":"com.amazonaws.dynamodb.v20120810#TransactionCanceledException","Message":"Transaction cancelled, please refer cancellation reasons for specific reasons [ProvisionedThroughputExceeded, None]","CancellationReasons":[{"Code":"ProvisionedThroughputExceeded","Message":"The level of configured provisioned throughput for the table was exceeded."},{"Code":"None"}]}"#,
 );
@@ -48,10 +48,10 @@ const INTERNAL_ERROR: (u16, &str) = (
 /// never reaches DynamoDB as that operation (its target is renamed, so nothing is written), and
 /// DynamoDB Local's answer to the renamed one is replaced by the injected one.
 #[derive(Debug)]
-struct Fault {
+pub struct Fault {
     operation: &'static str,
     answer: (u16, &'static str),
-    remaining: AtomicUsize,
+    pub remaining: AtomicUsize,
     injected: AtomicBool,
     attempts: AtomicUsize,
 }
@@ -117,7 +117,7 @@ impl Intercept for Injector {
 }
 
 /// An app whose next `times` calls of `operation` fail with `answer`.
-async fn with_fault(
+pub async fn with_fault(
     operation: &'static str,
     answer: (u16, &'static str),
     times: usize,

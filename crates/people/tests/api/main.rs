@@ -4,6 +4,8 @@
 
 mod helpers;
 
+mod idempotency;
+
 mod access;
 mod crud;
 mod faults;

@@ -206,7 +206,11 @@ async fn dynamodb_local_stopped_and_started_again() {
     assert_eq!(created.status, 201, "{}", created.body);
     let item = format!("/people/{}", created.body["id"].as_str().unwrap());
 
-    dynamodb.kill().unwrap();
+    // Stopped the way an operator stops it (SIGTERM), so what it stored is on disk.
+    // SAFETY: kill has no memory-safety preconditions.
+    unsafe {
+        libc::kill(dynamodb.id() as libc::pid_t, libc::SIGTERM);
+    }
     dynamodb.wait().unwrap();
     for _ in 0..3 {
         let (response, took) = send_within(&get, budget, "GET", &item, None).await;
@@ -219,6 +223,15 @@ async fn dynamodb_local_stopped_and_started_again() {
     let (read, _) = send_within(&get, budget, "GET", &item, None).await;
     assert_eq!(read.status, 200, "{}", read.body);
     assert_eq!(read.body["name"], "Ada");
+    let (created, _) = send_within(
+        &put,
+        budget,
+        "POST",
+        "/people",
+        Some(&person("Grace", "grace@example.com")),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.body);
     dynamodb.kill().unwrap();
     let _ = dynamodb.wait();
     let _ = std::fs::remove_dir_all(&data);
