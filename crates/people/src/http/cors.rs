@@ -7,9 +7,9 @@ use super::reply::{Reply, header_value};
 use crate::config::AllowedOrigins;
 
 /// Request headers a browser may send.
-const ALLOW_HEADERS: &str = "content-type, if-match, if-none-match, authorization";
+const ALLOW_HEADERS: &str = "content-type, if-match, if-none-match, authorization, idempotency-key";
 /// Response headers a browser script may read.
-const EXPOSE_HEADERS: &str = "etag, location, x-request-id, retry-after";
+const EXPOSE_HEADERS: &str = "etag, location, x-request-id, retry-after, idempotent-replayed";
 
 /// Adds the CORS headers for the request's `Origin` to `response`.
 pub(crate) fn apply(origins: &AllowedOrigins, request: &HeaderMap, response: &mut HeaderMap) {
