@@ -12,6 +12,7 @@ import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 
 import { FUNCTIONS, type FunctionName } from './functions.ts';
+import { ScopeTrigger } from './scope-trigger.ts';
 import { RESOURCE_SERVER, type RouteSpec, type RouteTable, SCOPES, type Scope, checkScopes, routeKey } from './specs.ts';
 import type { StageSettings } from './stage.ts';
 
@@ -28,7 +29,11 @@ export interface ApiOptions {
    * `AUTH=off`, and synth warns.
    */
   auth?: boolean;
-  /** Use this issuer instead of a Cognito user pool created here; `jwtAudience` is then required. */
+  /**
+   * Use this issuer instead of a Cognito user pool created here; `jwtAudience` is then required. The
+   * issuer must assign the `people/*` scopes per user itself: the groups and scope trigger exist only
+   * in the pool the stack creates.
+   */
   jwtIssuer?: string;
   jwtAudience?: string[];
   /** Where the Cognito hosted sign-in may redirect after the authorization code flow (default http://localhost:9000/). */
@@ -286,8 +291,9 @@ export class PeopleApi extends Construct {
   }
 
   /**
-   * The external issuer's JWT authorizer, or a Cognito user pool (admin-created users) with the
-   * people resource server, the web client's OAuth settings, a hosted domain, and its authorizer.
+   * The external issuer's JWT authorizer (which must assign scopes per user itself), or a Cognito
+   * user pool (admin-created users) with the people resource server, the groups and trigger that
+   * assign scopes per user, the web client's OAuth settings, a hosted domain, and its authorizer.
    */
   private authorizer(props: PeopleApiProps): apigwv2.IHttpRouteAuthorizer {
     if (props.jwtIssuer) {
@@ -307,8 +313,14 @@ export class PeopleApi extends Construct {
       mfa: cognito.Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      // Set explicitly: the scope trigger's V2_0 event (access token customization) needs Essentials or
+      // Plus; Lite has no access token customization. See infra/README.md for the cost.
+      featurePlan: cognito.FeaturePlan.ESSENTIALS,
       removalPolicy: props.settings.removalPolicy,
     });
+    // Scopes per user: people/write for the people-writers group, people/read for people-readers and
+    // people-writers, people/self for everyone; a pre token generation trigger removes the rest.
+    new ScopeTrigger(this, 'ScopeTrigger', { pool, settings: props.settings });
     // people/read, people/write, people/self: the scopes routes.json refers to.
     const scopes = new Map<Scope, cognito.ResourceServerScope>();
     for (const [full, description] of Object.entries(SCOPES) as [Scope, string][]) {
