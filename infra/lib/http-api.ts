@@ -206,8 +206,8 @@ export class PeopleApi extends Construct {
           apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.HEAD, apigwv2.CorsHttpMethod.POST,
           apigwv2.CorsHttpMethod.PUT, apigwv2.CorsHttpMethod.PATCH, apigwv2.CorsHttpMethod.DELETE,
         ],
-        allowHeaders: ['content-type', 'if-match', 'if-none-match', 'authorization'],
-        exposeHeaders: ['etag', 'location', 'x-request-id', 'retry-after'],
+        allowHeaders: ['content-type', 'if-match', 'if-none-match', 'authorization', 'idempotency-key'],
+        exposeHeaders: ['etag', 'location', 'x-request-id', 'retry-after', 'idempotent-replayed'],
         maxAge: Duration.minutes(10),
       },
     });
