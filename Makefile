@@ -58,6 +58,7 @@ seed: ## create example people through the running API
 	cargo run --quiet -p xtask -- seed http://127.0.0.1:$(PORT)
 
 test: tools test-rust infra-test ## every test: format, lint, unit, DynamoDB Local, end to end, infrastructure
+	$(MAKE) --no-print-directory contract-test
 
 test-rust:
 	cargo fmt --all --check
@@ -81,3 +82,4 @@ clean: ## remove build output and installed tools
 
 include infra/infra.mk
 include benchmarks/bench.mk
+include schemathesis.mk

@@ -14,6 +14,10 @@
 //! `$default`) its 403, and the function is not invoked; otherwise the event carries
 //! `requestContext.authorizer.jwt` with the token's claims and scopes. CORS preflights pass without
 //! a token, as API Gateway answers them before any route when the API has a CORS configuration.
+//!
+//! `GET /openapi.json` (and `HEAD`) answers the committed OpenAPI document of the API, without a
+//! token, so tools and people reach the contract on the same origin as the API. The deployed API
+//! does not serve it.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -35,6 +39,10 @@ use crate::jwt::{Authorizer, Decision};
 
 /// API Gateway's limit on an HTTP API request body.
 const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
+/// The API's OpenAPI document, as committed (`cargo run -p xtask -- openapi > openapi.json`).
+pub const OPENAPI_JSON: &str = include_str!("../../openapi.json");
+/// Where the gateway serves [`OPENAPI_JSON`].
+pub const OPENAPI_PATH: &str = "/openapi.json";
 
 /// Where requests go.
 pub struct Gateway {
@@ -149,6 +157,9 @@ impl Gateway {
 
     async fn handle(&self, request: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
         let (parts, body) = request.into_parts();
+        if let Some(response) = openapi_document(&parts) {
+            return response;
+        }
         let body = match Limited::new(body, MAX_PAYLOAD).collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(_) => return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large"),
@@ -212,6 +223,26 @@ impl Gateway {
             }
         }
     }
+}
+
+/// The OpenAPI document for `GET` and `HEAD /openapi.json`.
+fn openapi_document(parts: &hyper::http::request::Parts) -> Option<Response<Full<Bytes>>> {
+    let head = parts.method == hyper::Method::HEAD;
+    if parts.uri.path() != OPENAPI_PATH || !(head || parts.method == hyper::Method::GET) {
+        return None;
+    }
+    let body = if head { "" } else { OPENAPI_JSON };
+    let mut response = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
+    let headers = response.headers_mut();
+    headers.insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        hyper::header::CONTENT_LENGTH,
+        hyper::header::HeaderValue::from(OPENAPI_JSON.len()),
+    );
+    Some(response)
 }
 
 /// API Gateway's own error body.

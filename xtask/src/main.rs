@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run -p xtask -- table-spec            print the table definition as JSON (infra/table-spec.json)
 //! cargo run -p xtask -- routes                print the route table as JSON (infra/routes.json)
+//! cargo run -p xtask -- openapi               print the API's OpenAPI 3.1 document (openapi.json)
 //! cargo run -p xtask -- dev                   DynamoDB Local + table + functions under `cargo lambda
 //!                                             watch` + the local API Gateway, until Ctrl-C
 //! cargo run -p xtask -- seed [URL]            create a handful of example people through the API
@@ -33,11 +34,15 @@ fn main() -> ExitCode {
             print!("{}", people::http::route::export().to_json());
             Ok(())
         }
+        Some("openapi") => {
+            print!("{}", people::http::openapi::to_json());
+            Ok(())
+        }
         Some("dev") => dev(),
         Some("seed") => seed(args.get(1).cloned().unwrap_or_else(default_url)),
         Some("token") => token(&args[1..]),
         _ => Err(
-            "usage: xtask <table-spec | routes | dev | seed [URL] | token [--sub SUB] [--scopes SCOPES] [--ttl SECONDS]>"
+            "usage: xtask <table-spec | routes | openapi | dev | seed [URL] | token [--sub SUB] [--scopes SCOPES] [--ttl SECONDS]>"
                 .to_owned(),
         ),
     };

@@ -12,6 +12,8 @@ mod extract;
 pub mod fuzzing;
 mod handlers;
 mod idempotency;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod problem;
 mod reply;
 pub mod route;

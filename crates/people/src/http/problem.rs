@@ -55,23 +55,37 @@ pub(crate) enum ApiError {
 
 /// An RFC 9457 problem document, and the headers that go with it.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Problem {
     /// A URI reference naming the kind of problem.
     #[serde(rename = "type")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = super::openapi::problem::kind))]
     pub kind: &'static str,
     /// A short, fixed summary of the kind.
+    #[cfg_attr(feature = "openapi", schema(schema_with = super::openapi::problem::title))]
     pub title: &'static str,
     /// The HTTP status.
+    #[cfg_attr(feature = "openapi", schema(schema_with = super::openapi::problem::status))]
     pub status: u16,
     /// What happened, for a human.
+    #[cfg_attr(feature = "openapi", schema(schema_with = super::openapi::problem::detail))]
     pub detail: String,
     /// Each field that broke a rule, and the rule: the first [`MAX_FIELD_ERRORS`].
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = super::openapi::problem::errors))]
     pub errors: Option<ValidationErrors>,
     /// How many more field errors there were.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = super::openapi::problem::errors_omitted)
+    )]
     pub errors_omitted: Option<usize>,
     /// The request id, to quote when reporting.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = super::openapi::problem::request_id)
+    )]
     pub request_id: String,
     #[serde(skip)]
     headers: Vec<(HeaderName, HeaderValue)>,

@@ -80,16 +80,34 @@ impl Reply {
 
 /// A person as the API returns it: everything but its owner, which callers never see.
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Person))]
 pub(crate) struct PersonBody<'a> {
+    #[cfg_attr(feature = "openapi", schema(schema_with = super::openapi::stored::id))]
     id: PersonId,
+    #[cfg_attr(feature = "openapi", schema(schema_with = super::openapi::stored::name))]
     name: &'a str,
+    #[cfg_attr(feature = "openapi", schema(schema_with = super::openapi::stored::email))]
     email: &'a str,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = super::openapi::stored::phone, required = true)
+    )]
     phone: Option<&'a str>,
+    #[cfg_attr(feature = "openapi", schema(schema_with = super::openapi::stored::tags))]
     tags: &'a [String],
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = super::openapi::stored::timestamp)
+    )]
     created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(schema_with = super::openapi::stored::timestamp)
+    )]
     updated_at: OffsetDateTime,
+    #[cfg_attr(feature = "openapi", schema(schema_with = super::openapi::stored::version))]
     version: u64,
 }
 
