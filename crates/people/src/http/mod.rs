@@ -46,15 +46,20 @@ pub const DEADLINE_MARGIN: Duration = Duration::from_millis(500);
 const NO_DEADLINE_BUDGET: Duration = Duration::from_secs(10);
 
 /// When the request must be answered: the invocation's deadline less [`DEADLINE_MARGIN`].
+///
+/// Lambda sends the deadline as epoch milliseconds; `cargo lambda watch` sends the function's timeout
+/// in milliseconds instead, so a value before 2001 is read as that duration from now.
 fn deadline(context: &Context) -> tokio::time::Instant {
+    const EPOCH_MS_FLOOR: u64 = 1_000_000_000_000;
     let now = tokio::time::Instant::now();
-    if context.deadline == 0 {
-        return now + NO_DEADLINE_BUDGET;
-    }
-    let remaining = context
-        .deadline()
-        .duration_since(SystemTime::now())
-        .unwrap_or_default();
+    let remaining = match context.deadline {
+        0 => return now + NO_DEADLINE_BUDGET,
+        timeout if timeout < EPOCH_MS_FLOOR => Duration::from_millis(timeout),
+        _ => context
+            .deadline()
+            .duration_since(SystemTime::now())
+            .unwrap_or_default(),
+    };
     now + remaining.saturating_sub(DEADLINE_MARGIN)
 }
 
@@ -210,5 +215,36 @@ impl Edge {
                 (route.path, id, outcome)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn budget(deadline: u64) -> Duration {
+        let mut context = Context::default();
+        context.deadline = deadline;
+        super::deadline(&context) - tokio::time::Instant::now()
+    }
+
+    #[test]
+    fn deadlines_come_from_the_invocation() {
+        let epoch_ms = |d: Duration| {
+            (SystemTime::now() + d)
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as u64
+        };
+        let in_three = budget(epoch_ms(Duration::from_secs(3)));
+        assert!(in_three <= Duration::from_millis(2500) && in_three > Duration::from_secs(2));
+        assert_eq!(
+            budget(epoch_ms(Duration::ZERO).saturating_sub(5000)),
+            Duration::ZERO
+        );
+        // cargo lambda watch: the timeout, not a point in time.
+        let watch = budget(600_000);
+        assert!(watch <= Duration::from_millis(599_500) && watch > Duration::from_secs(599));
+        assert!(budget(0) > Duration::from_millis(9_900));
     }
 }
