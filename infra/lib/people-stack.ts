@@ -4,6 +4,7 @@ import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 
 import { Data } from './data.ts';
@@ -42,6 +43,8 @@ export interface PeopleStackProps extends StackProps, FunctionsOptions, ApiOptio
 export class PeopleStack extends Stack {
   readonly table: dynamodb.Table;
   readonly functions: Record<FunctionName, lambda.Function>;
+  /** The secret whose value signs the list's cursors (the list function's CURSOR_SECRET_ARN). */
+  readonly cursorKey: secretsmanager.ISecret;
   readonly api: apigwv2.HttpApi;
   readonly distribution: cloudfront.Distribution;
   readonly siteBucket: s3.Bucket;
@@ -73,7 +76,9 @@ export class PeopleStack extends Stack {
     }
 
     this.table = new Data(this, 'Data', { spec: props.tableSpec, settings }).table;
-    this.functions = new Functions(this, 'Functions', { ...props, settings, table: this.table, auth, allowedOrigins: origins.join(',') }).functions;
+    const functions = new Functions(this, 'Functions', { ...props, settings, table: this.table, auth, allowedOrigins: origins.join(',') });
+    this.functions = functions.functions;
+    this.cursorKey = functions.cursorKey;
     const http = new PeopleApi(this, 'PeopleApi', { ...props, settings, functions: this.functions, auth, allowedOrigins: origins });
     this.api = http.api;
     const web = new Web(this, 'Web', { ...props, settings, apiOrigin: http.originDomain, webAclArn });

@@ -115,7 +115,9 @@ describe('functions', () => {
       assert.match(resourcesText, /Table/);
       assert.equal(resourcesText.includes('/index/gsi1'), def.index);
       const other = statements.flatMap((s) => asList(s.Action)).filter((a: string) => !a.startsWith('dynamodb:'));
-      assert.deepEqual([...new Set(other)].sort(), ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      const expected = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+      if (def.cursorKey) expected.push('secretsmanager:GetSecretValue');
+      assert.deepEqual([...new Set(other)].sort(), expected.sort());
     });
   }
 
@@ -137,6 +139,35 @@ describe('functions', () => {
           for (const s of p.PolicyDocument.Statement) assert.ok(!asList(s.Action).includes('*'));
         }
       }
+    }
+  });
+
+  it('the list signs cursors with a generated secret it alone may read, and only its value', () => {
+    for (const { template } of [dev, prod]) {
+      const secrets = resources(template, 'AWS::SecretsManager::Secret');
+      assert.equal(Object.keys(secrets).length, 1);
+      const [[secretId, secret]] = Object.entries(secrets);
+      // 64 letters and digits, generated when the stack is created: never in the template or the code.
+      assert.deepEqual(secret.Properties.GenerateSecretString, { ExcludePunctuation: true, IncludeSpace: false, PasswordLength: 64 });
+      assert.equal(secret.Properties.SecretString, undefined);
+      for (const [name, def] of Object.entries(FUNCTIONS)) {
+        const id = functionId(template, def.binary);
+        const env = resources(template, 'AWS::Lambda::Function')[id].Properties.Environment.Variables;
+        assert.equal(env.CURSOR_KEY, undefined, `${name}: never the key itself`);
+        const secretStatements = roleStatements(template, id).filter((s) => asList(s.Action).some((a: string) => a.startsWith('secretsmanager:') || a.startsWith('kms:')));
+        if (def.cursorKey) {
+          assert.deepEqual(env.CURSOR_SECRET_ARN, { Ref: secretId });
+          assert.deepEqual(secretStatements, [{ Sid: 'CursorKey', Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: { Ref: secretId } }]);
+        } else {
+          assert.equal(env.CURSOR_SECRET_ARN, undefined, name);
+          assert.deepEqual(secretStatements, [], name);
+        }
+      }
+      // No other role anywhere in the stack may read it.
+      const readers = Object.values(resources(template, 'AWS::IAM::Policy')).filter((p) =>
+        p.Properties.PolicyDocument.Statement.some((s: any) => asList(s.Action).some((a: string) => a.startsWith('secretsmanager:'))),
+      );
+      assert.equal(readers.length, 1);
     }
   });
 

@@ -13,9 +13,10 @@
 //!
 //! `dev` reads `PORT` (default 9000), `DYNAMODB_PORT` (default 8000), `TABLE_NAME` (default `people`),
 //! `ALLOWED_ORIGINS` (default `http://127.0.0.1:*,http://localhost:*`), `PERSIST` (`1` keeps data in
-//! `.tools/dynamodb-data`) and `AUTH` (`off`, the default: no tokens; `on`: the local gateway
-//! verifies tokens from `xtask token` as API Gateway's JWT authorizer would, and the functions
-//! check the claims it hands them).
+//! `.tools/dynamodb-data` and the list's cursor key in `.tools/dev-cursor-key`; otherwise each run
+//! signs cursors with a new random `CURSOR_KEY`, unless one is set) and `AUTH` (`off`, the default:
+//! no tokens; `on`: the local gateway verifies tokens from `xtask token` as API Gateway's JWT
+//! authorizer would, and the functions check the claims it hands them).
 
 mod gateway;
 mod jwt;
@@ -144,6 +145,42 @@ fn auth_on() -> Result<bool, String> {
     }
 }
 
+/// The list function's `CURSOR_KEY` for `dev`: `CURSOR_KEY` from the environment if set; with
+/// `persist`, the key in `.tools/dev-cursor-key` (made on first use), so cursors survive a restart
+/// as the data does; otherwise 32 new random bytes per run. Base64.
+fn dev_cursor_key(root: &std::path::Path, persist: bool) -> Result<String, String> {
+    use base64::Engine;
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Ok(key) = std::env::var("CURSOR_KEY")
+        && !key.trim().is_empty()
+    {
+        return Ok(key);
+    }
+    let fresh = || {
+        let mut bytes = [0u8; 32];
+        aws_lc_rs::rand::fill(&mut bytes).map_err(|_| "no randomness for CURSOR_KEY".to_owned())?;
+        Ok::<_, String>(base64::engine::general_purpose::STANDARD.encode(bytes))
+    };
+    if !persist {
+        return fresh();
+    }
+    let path = root.join(".tools/dev-cursor-key");
+    if let Ok(key) = std::fs::read_to_string(&path) {
+        return Ok(key.trim().to_owned());
+    }
+    let key = fresh()?;
+    std::fs::create_dir_all(root.join(".tools")).map_err(|e| format!("creating .tools: {e}"))?;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .and_then(|mut file| file.write_all(key.as_bytes()))
+        .map_err(|e| format!("writing {}: {e}", path.display()))?;
+    Ok(key)
+}
+
 fn dev() -> Result<(), String> {
     use std::os::unix::process::CommandExt;
 
@@ -168,6 +205,7 @@ fn dev() -> Result<(), String> {
     let root = dynamodb_local::workspace_root();
     let persist = env_or("PERSIST", "0") == "1";
     let db_path = persist.then(|| root.join(".tools/dynamodb-data"));
+    let cursor_key = dev_cursor_key(&root, persist)?;
 
     // Ctrl-C, and SIGTERM from a supervisor, are handled here so both children are stopped in order.
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -248,6 +286,8 @@ fn dev() -> Result<(), String> {
             env_or("ALLOWED_ORIGINS", "http://127.0.0.1:*,http://localhost:*"),
         )
         .env("AUTH", if auth { "on" } else { "off" })
+        // Signs the list's cursors: new each run, or kept with the data (PERSIST=1).
+        .env("CURSOR_KEY", &cursor_key)
         .env("RUST_LOG", env_or("RUST_LOG", "info"))
         .stdin(Stdio::null())
         // Its own process group, so the functions it starts are stopped with it.

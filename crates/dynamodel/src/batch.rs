@@ -10,11 +10,11 @@ use aws_sdk_dynamodb::types::{
 use futures_util::{Stream, TryStreamExt};
 use tracing::Instrument;
 
-use crate::cursor::Cursor;
+use crate::cursor::{Binding, Cursor};
 use crate::error::{Error, Result};
 use crate::expr::{Condition, Path, Placeholders};
 use crate::model::{Item, Key, Model};
-use crate::table::{Page, PutMode, Query, Table};
+use crate::table::{Page, PutMode, Query, Table, bind_filter, unix_now};
 
 /// DynamoDB's limit of keys per `BatchGetItem`.
 pub const BATCH_GET_LIMIT: usize = 100;
@@ -106,6 +106,7 @@ pub struct Scan {
     cursor: Option<Cursor>,
     segment: Option<(i32, i32)>,
     consistent: bool,
+    context: Option<String>,
 }
 
 impl Scan {
@@ -156,6 +157,24 @@ impl Scan {
     pub fn consistent(mut self) -> Self {
         self.consistent = true;
         self
+    }
+
+    /// Binds this scan's signed cursors to `context` as well (as [`Query::cursor_context`]).
+    pub fn cursor_context(mut self, context: impl Into<String>) -> Self {
+        self.context = Some(context.into());
+        self
+    }
+
+    /// The digest of what this scan's cursors are bound to: the index, the caller's filter, the
+    /// segment and the context (not the projection, the limit or the consistency).
+    fn binding(&self) -> [u8; 32] {
+        let mut binding = Binding::new("scan");
+        binding.text(b'i', self.index.as_deref());
+        bind_filter(&mut binding, self.filter.as_ref());
+        let segment = self.segment.map(|(s, total)| format!("{s}/{total}"));
+        binding.text(b'g', segment.as_deref());
+        binding.text(b'c', self.context.as_deref());
+        binding.finish()
     }
 }
 
@@ -337,10 +356,11 @@ impl Table {
     /// One page of a scan.
     pub async fn scan<M: Model>(&self, scan: &Scan) -> Result<Page<M>> {
         let positions = self.spec().position_keys(scan.index.as_deref());
+        let sealing = self.sealing(scan.binding());
         let start = scan
             .cursor
             .as_ref()
-            .map(|c| c.to_position(&positions))
+            .map(|c| sealing.open(c, &positions, None, unix_now()))
             .transpose()?;
         let mut ph = Placeholders::default();
         let filter = match (scan.filter.clone(), Self::live_filter::<M>()) {
@@ -380,7 +400,7 @@ impl Table {
             })?;
         let next = out
             .last_evaluated_key
-            .map(|k| Cursor::from_item(&k, &positions))
+            .map(|k| sealing.cursor(&k, &positions, unix_now()))
             .transpose()?;
         let items = out
             .items

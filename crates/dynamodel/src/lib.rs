@@ -9,8 +9,9 @@
 //!   `Order::table_spec()`.
 //! - [`Table`] reads and writes: get (skipping expired items), create / replace / upsert / conditional
 //!   put, versioned delete, updates ([`Update`]) that keep the version and update time, paged queries
-//!   and scans with opaque [`Cursor`]s, streams, parallel scans, batches of any size with retries, and
-//!   transactions whose cancellation reasons are mapped per item.
+//!   and scans with opaque [`Cursor`]s (with a [`CursorKey`]: signed, bound to their listing and
+//!   expiring), streams, parallel scans, batches of any size with retries, and transactions whose
+//!   cancellation reasons are mapped per item.
 //! - Expressions only ever use `#name` and `:value` placeholders.
 //! - One [`Error`] type keeps the SDK cause and answers predicates such as
 //!   [`Error::is_conditional_check_failed`] and [`Error::is_throttled`].
@@ -80,7 +81,7 @@ mod validation;
 pub use batch::{
     BATCH_GET_LIMIT, BATCH_WRITE_LIMIT, Backoff, BatchGet, BatchWrite, Scan, TRANSACTION_LIMIT,
 };
-pub use cursor::Cursor;
+pub use cursor::{Cursor, CursorKey, InvalidCursorKey};
 pub use error::{CancellationReason, Error, Result, SdkErrorKind};
 pub use expr::Condition;
 pub use model::{Item, Key, Model};
@@ -88,7 +89,9 @@ pub use spec::{
     IndexSpec, KeyAttribute, PARTITION_KEY_MAX_BYTES, PositionKey, SORT_KEY_MAX_BYTES, TableSpec,
     create_table, delete_table, table_exists, wait_until_active,
 };
-pub use table::{Page, PutMode, Query, SortCondition, Table, TransactWrite};
+pub use table::{
+    DEFAULT_CURSOR_LIFETIME, Page, PutMode, Query, SortCondition, Table, TransactWrite,
+};
 pub use update::Update;
 pub use validation::{FieldError, ValidationErrors};
 

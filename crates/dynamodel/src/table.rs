@@ -1,6 +1,7 @@
 //! [`Table`]: the client, the table name and its definition, and every item operation.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -11,7 +12,7 @@ use aws_sdk_dynamodb::types::{
 use time::OffsetDateTime;
 use tracing::Instrument;
 
-use crate::cursor::Cursor;
+use crate::cursor::{Binding, Cursor, CursorKey, Sealing};
 use crate::error::{CancellationReason, Error, Result};
 use crate::expr::{Condition, Placeholders, ToAttr, attr};
 use crate::model::{Item, Key, Model};
@@ -21,12 +22,17 @@ use crate::update::Update;
 /// Most items one query call reads before it hands back a cursor, whatever the filter.
 const MAX_PAGES_PER_CALL: usize = 10;
 
-/// A DynamoDB table and its definition. Cheap to clone.
+/// How long a signed cursor is accepted after its page was read, unless the table says otherwise.
+pub const DEFAULT_CURSOR_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// A DynamoDB table and its definition, and the key that signs its cursors. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Table {
     client: Client,
     name: Arc<str>,
     spec: Arc<TableSpec>,
+    cursor_key: Option<CursorKey>,
+    cursor_lifetime: Duration,
 }
 
 /// How a put treats an item that is already stored.
@@ -62,6 +68,7 @@ pub struct Query {
     cursor: Option<Cursor>,
     ascending: bool,
     consistent: bool,
+    context: Option<String>,
 }
 
 /// A condition on the sort key of a query.
@@ -95,6 +102,7 @@ impl Query {
             cursor: None,
             ascending: true,
             consistent: false,
+            context: None,
         }
     }
 
@@ -141,6 +149,56 @@ impl Query {
         self.consistent = true;
         self
     }
+
+    /// Binds this query's signed cursors to `context` as well, e.g. the API request's filters: a
+    /// cursor is then accepted only by a query with the same context (and the same index, partition,
+    /// sort condition, direction and filter, which bind it always). See [`crate::Cursor`].
+    pub fn cursor_context(mut self, context: impl Into<String>) -> Self {
+        self.context = Some(context.into());
+        self
+    }
+
+    /// The digest of what this query's cursors are bound to: everything that selects and orders its
+    /// results except the limit, the consistency and the cursor itself.
+    fn binding(&self) -> [u8; 32] {
+        let mut binding = Binding::new("query");
+        binding.text(b'i', self.index.as_deref());
+        binding.value(b'p', &self.partition);
+        match &self.sort {
+            None => binding.bytes(b's', b""),
+            Some(sort) => {
+                let (op, values): (&[u8], Vec<&AttributeValue>) = match sort {
+                    SortCondition::Eq(v) => (b"=", vec![v]),
+                    SortCondition::Lt(v) => (b"<", vec![v]),
+                    SortCondition::Le(v) => (b"<=", vec![v]),
+                    SortCondition::Gt(v) => (b">", vec![v]),
+                    SortCondition::Ge(v) => (b">=", vec![v]),
+                    SortCondition::Between(lo, hi) => (b"between", vec![lo, hi]),
+                    SortCondition::BeginsWith(v) => (b"begins_with", vec![v]),
+                };
+                binding.bytes(b's', op);
+                for v in values {
+                    binding.value(b'v', v);
+                }
+            }
+        }
+        binding.bytes(b'd', if self.ascending { b"asc" } else { b"desc" });
+        bind_filter(&mut binding, self.filter.as_ref());
+        binding.text(b'c', self.context.as_deref());
+        binding.finish()
+    }
+}
+
+/// Binds the caller's filter (not the expiry filter dynamodel adds, which changes every second).
+pub(crate) fn bind_filter(binding: &mut Binding, filter: Option<&Condition>) {
+    let mut ph = Placeholders::default();
+    let text = filter.map(|f| ph.render(f));
+    binding.expression(b'f', text.as_deref().map(|t| (t, &ph)));
+}
+
+/// Now, in Unix seconds: when a cursor is handed out or checked.
+pub(crate) fn unix_now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
 }
 
 /// Writes several items atomically: all of them or none.
@@ -187,12 +245,53 @@ macro_rules! span {
 }
 
 impl Table {
-    /// A table called `name`, defined by `spec`.
+    /// A table called `name`, defined by `spec`. Its cursors are unsigned until it is given a key
+    /// ([`Table::with_cursor_key`]).
     pub fn new(client: Client, name: impl Into<Arc<str>>, spec: TableSpec) -> Self {
         Self {
             client,
             name: name.into(),
             spec: Arc::new(spec),
+            cursor_key: None,
+            cursor_lifetime: DEFAULT_CURSOR_LIFETIME,
+        }
+    }
+
+    /// This table, signing the cursors of its queries and scans with `key` and accepting only cursors
+    /// signed with it, for the same listing, before they expire (see [`Cursor`]). A service that
+    /// hands cursors to clients must set one: unsigned cursors can be forged.
+    pub fn with_cursor_key(mut self, key: CursorKey) -> Self {
+        self.cursor_key = Some(key);
+        self
+    }
+
+    /// This table, with signed cursors accepted for `lifetime` after their page was read (default
+    /// [`DEFAULT_CURSOR_LIFETIME`], 24 hours; whole seconds). Unsigned cursors do not expire.
+    pub fn with_cursor_lifetime(mut self, lifetime: Duration) -> Self {
+        self.cursor_lifetime = lifetime;
+        self
+    }
+
+    /// True when the table signs its cursors.
+    pub fn signs_cursors(&self) -> bool {
+        self.cursor_key.is_some()
+    }
+
+    /// A cursor signed with this table's key for `query`, holding exactly `payload` (the JSON
+    /// `{"v": 1, "e": <expiry, Unix seconds>, "p": <position>}` for a valid one): for tests that
+    /// need cursors no page would hand out, e.g. to reach the key-schema checks behind the signature.
+    /// Feature `testing`; panics on a table without a key.
+    #[cfg(feature = "testing")]
+    pub fn forge_cursor(&self, query: &Query, payload: &[u8]) -> Cursor {
+        self.sealing(query.binding()).sign_raw(payload)
+    }
+
+    /// How the cursors of a listing with `binding` are made and checked.
+    pub(crate) fn sealing(&self, binding: [u8; 32]) -> Sealing<'_> {
+        Sealing {
+            key: self.cursor_key.as_ref(),
+            binding,
+            lifetime: self.cursor_lifetime,
         }
     }
 
@@ -569,10 +668,12 @@ impl Table {
             ),
         };
         let positions = self.spec.position_keys(query.index.as_deref());
+        let sealing = self.sealing(query.binding());
+        let partition = Some((pk_attr, &query.partition));
         let mut start = query
             .cursor
             .as_ref()
-            .map(|c| c.to_start_key(&positions, (pk_attr, &query.partition)))
+            .map(|c| sealing.open(c, &positions, partition, unix_now()))
             .transpose()?;
 
         let mut ph = Placeholders::default();
@@ -644,13 +745,13 @@ impl Table {
             }
             if raw.len() > limit {
                 raw.truncate(limit);
-                next = Some(Cursor::from_item(&raw[limit - 1], &positions)?);
+                next = Some(sealing.cursor(&raw[limit - 1], &positions, unix_now())?);
                 break;
             }
             match last {
                 None => break,
                 Some(key) if read == MAX_PAGES_PER_CALL => {
-                    next = Some(Cursor::from_item(&key, &positions)?);
+                    next = Some(sealing.cursor(&key, &positions, unix_now())?);
                 }
                 Some(key) => start = Some(key),
             }

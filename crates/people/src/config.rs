@@ -2,6 +2,8 @@
 //! edge from it happens in the composition root ([`crate::edge`]).
 
 use aws_sdk_dynamodb::config::{Credentials, Region};
+use base64::Engine;
+use dynamodel::CursorKey;
 
 use crate::tls::{InvalidTrustStore, TrustStore};
 
@@ -58,6 +60,18 @@ impl AllowedOrigins {
     }
 }
 
+/// Where the list function's cursor key comes from (see [`crate::cursor_key`]).
+#[derive(Debug, Clone)]
+pub enum CursorKeySetting {
+    /// `CURSOR_KEY`: the key itself, base64 of at least 32 bytes (local development, tests).
+    Key(CursorKey),
+    /// `CURSOR_SECRET_ARN`: a Secrets Manager secret whose value (its string's bytes) is the key,
+    /// read at the first listing (deployed stacks).
+    Secret(String),
+    /// Neither is set.
+    Unset,
+}
+
 /// What a function needs to know.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -71,6 +85,9 @@ pub struct Config {
     pub dynamodb_endpoint: Option<String>,
     /// `TLS_TRUST_STORE`: `amazon` (default) or `system`; see [`crate::tls`].
     pub trust_store: TrustStore,
+    /// `CURSOR_KEY` or `CURSOR_SECRET_ARN` (at most one): what signs the list's cursors. Only the list
+    /// function reads it; see [`crate::cursor_key`] for what happens when neither is set.
+    pub cursor_key: CursorKeySetting,
     /// `AWS_REGION` (or `AWS_DEFAULT_REGION`).
     pub region: Region,
     /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`: the execution role's
@@ -114,6 +131,7 @@ impl Config {
             },
             dynamodb_endpoint: var("DYNAMODB_ENDPOINT"),
             trust_store: TrustStore::choose(var("TLS_TRUST_STORE").as_deref(), Some(&region))?,
+            cursor_key: cursor_key_setting(var("CURSOR_KEY"), var("CURSOR_SECRET_ARN"))?,
             credentials: Credentials::new(
                 required("AWS_ACCESS_KEY_ID")?,
                 required("AWS_SECRET_ACCESS_KEY")?,
@@ -126,9 +144,84 @@ impl Config {
     }
 }
 
+/// `CURSOR_KEY` (base64, standard or URL-safe, padded or not, of at least 32 bytes) or
+/// `CURSOR_SECRET_ARN`; both at once is ambiguous and refused.
+fn cursor_key_setting(
+    key: Option<String>,
+    secret: Option<String>,
+) -> Result<CursorKeySetting, ConfigError> {
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    const MALFORMED: &str = "base64 of at least 32 random bytes (e.g. `openssl rand -base64 32`)";
+    match (key, secret) {
+        (Some(_), Some(_)) => Err(ConfigError::Invalid(
+            "CURSOR_KEY",
+            "unset when CURSOR_SECRET_ARN is set (one key source only)",
+        )),
+        (Some(key), None) => {
+            let text = key.trim().trim_end_matches('=');
+            let bytes = STANDARD_NO_PAD
+                .decode(text)
+                .or_else(|_| URL_SAFE_NO_PAD.decode(text))
+                .map_err(|_| ConfigError::Invalid("CURSOR_KEY", MALFORMED))?;
+            let key = CursorKey::new(&bytes)
+                .map_err(|_| ConfigError::Invalid("CURSOR_KEY", MALFORMED))?;
+            Ok(CursorKeySetting::Key(key))
+        }
+        (None, Some(arn)) => Ok(CursorKeySetting::Secret(arn.trim().to_owned())),
+        (None, None) => Ok(CursorKeySetting::Unset),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cursor_key_is_base64_of_32_bytes_or_a_secret_never_both() {
+        let setting = |key: Option<&str>, secret: Option<&str>| {
+            cursor_key_setting(key.map(str::to_owned), secret.map(str::to_owned))
+        };
+        // 32 bytes: standard and URL-safe alphabets, with or without padding.
+        for key in [
+            "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=",
+            "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA",
+            "-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_8",
+            " +/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/+/8=\n",
+        ] {
+            assert!(
+                matches!(setting(Some(key), None), Ok(CursorKeySetting::Key(_))),
+                "{key}"
+            );
+        }
+        for bad in [
+            "c2hvcnQ=",
+            "not base64!",
+            "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeA",
+        ] {
+            assert!(
+                matches!(
+                    setting(Some(bad), None),
+                    Err(ConfigError::Invalid("CURSOR_KEY", _))
+                ),
+                "{bad}"
+            );
+        }
+        let arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:people-cursor-AbCdEf";
+        assert!(matches!(setting(None, Some(arn)), Ok(CursorKeySetting::Secret(a)) if a == arn));
+        assert!(matches!(setting(None, None), Ok(CursorKeySetting::Unset)));
+        assert!(
+            setting(
+                Some("q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA="),
+                Some(arn)
+            )
+            .is_err()
+        );
+        // The key never shows in the configuration's debug form.
+        let Ok(key) = setting(Some("q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA="), None) else {
+            unreachable!()
+        };
+        assert_eq!(format!("{key:?}"), "Key(CursorKey(..))");
+    }
 
     #[test]
     fn origins_match_exactly_or_by_any_port() {

@@ -10,6 +10,7 @@
 
 pub mod client;
 pub mod config;
+pub mod cursor_key;
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
 pub mod http;
@@ -18,7 +19,8 @@ pub mod service;
 pub mod telemetry;
 pub mod tls;
 
-pub use config::{Access, AllowedOrigins, Config, ConfigError};
+pub use config::{Access, AllowedOrigins, Config, ConfigError, CursorKeySetting};
+pub use cursor_key::{CursorKeyError, CursorKeys};
 pub use http::{Edge, Function};
 pub use model::{Person, PersonId, table_spec};
 pub use service::{Actor, PeopleService, PersonInput};
@@ -30,18 +32,64 @@ pub use service::{Actor, PeopleService, PersonInput};
 /// IMDS) a function binary is smaller and starts faster (`benchmarks/RESULTS.md`, "Where init
 /// goes"); to run a function by hand against AWS, export credentials into the environment first
 /// (`aws configure export-credentials --format env`).
+///
+/// The list edge signs its cursors with `CURSOR_KEY` (see [`cursor_key`]); it cannot read
+/// `CURSOR_SECRET_ARN`, which needs `list_edge` (feature `secrets-manager`).
 pub fn edge(config: Config, function: Function) -> Edge {
+    assemble(config, function, None)
+}
+
+/// The list function's edge: as [`edge`], and it reads its cursor key from the Secrets Manager
+/// secret `CURSOR_SECRET_ARN` names, at the first listing. Only the list binary calls this, so only
+/// it links the Secrets Manager client.
+#[cfg(feature = "secrets-manager")]
+pub fn list_edge(config: Config) -> Edge {
+    assemble(config, Function::List, Some(secret_keys))
+}
+
+/// Reads the cursor key from `secret` at the first listing.
+#[cfg(feature = "secrets-manager")]
+fn secret_keys(config: &Config, dynamodb: &aws_sdk_dynamodb::Client, secret: &str) -> CursorKeys {
+    CursorKeys::secret(client::SecretsManager::new(
+        dynamodb,
+        config.credentials.clone(),
+        config.trust_store,
+        None,
+        secret,
+    ))
+}
+
+/// How a list edge finds a key held in a secret (`None`: it cannot).
+type SecretKeys = fn(&Config, &aws_sdk_dynamodb::Client, &str) -> CursorKeys;
+
+fn assemble(config: Config, function: Function, secrets: Option<SecretKeys>) -> Edge {
     let client = client::dynamodb_client(
-        config.region,
-        config.credentials,
+        config.region.clone(),
+        config.credentials.clone(),
         config.dynamodb_endpoint.as_deref(),
         config.trust_store,
     );
+    let keys = (function == Function::List).then(|| match &config.cursor_key {
+        CursorKeySetting::Key(key) => CursorKeys::fixed(key.clone()),
+        CursorKeySetting::Secret(arn) => match secrets {
+            Some(read) => read(&config, &client, arn),
+            None => CursorKeys::unavailable(CursorKeyError::SecretsUnsupported),
+        },
+        CursorKeySetting::Unset if config.access == Access::Open => {
+            tracing::warn!(
+                "no CURSOR_KEY or CURSOR_SECRET_ARN: list cursors are signed with a random key of this process, and stop working when it restarts"
+            );
+            CursorKeys::random()
+        }
+        CursorKeySetting::Unset => {
+            tracing::error!("{}", CursorKeyError::NotConfigured);
+            CursorKeys::unavailable(CursorKeyError::NotConfigured)
+        }
+    });
     let table = dynamodel::Table::new(client, config.table_name, table_spec());
-    Edge::new(
-        PeopleService::new(table),
-        config.allowed_origins,
-        config.access,
-        function,
-    )
+    let mut service = PeopleService::new(table);
+    if let Some(keys) = keys {
+        service = service.with_cursor_keys(keys);
+    }
+    Edge::new(service, config.allowed_origins, config.access, function)
 }

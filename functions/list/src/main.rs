@@ -3,6 +3,6 @@
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     people::telemetry::init();
-    let edge = people::edge(people::Config::from_env()?, people::Function::List);
+    let edge = people::list_edge(people::Config::from_env()?);
     lambda_runtime::run(lambda_runtime::service_fn(|event| edge.handle(event))).await
 }

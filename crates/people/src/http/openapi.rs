@@ -324,6 +324,8 @@ fn api_errors() -> Vec<ApiError> {
                 | ServiceError::InvalidCursor
                 | ServiceError::NotOwner
                 | ServiceError::OwnsAnother(_)
+                // The 500 and 503 of `Store`: no problem kind of its own.
+                | ServiceError::CursorKey(_)
                 | ServiceError::Store(_) => {}
             },
         }

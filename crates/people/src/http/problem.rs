@@ -318,7 +318,10 @@ impl ApiError {
             ApiError::DeadlineExceeded => Problem::unavailable(
                 "The request did not finish in time; it may or may not have taken effect. Retry after the delay in Retry-After.",
             ),
-            ApiError::Service(S::Store(_)) => Problem::new(
+            ApiError::Service(S::CursorKey(e)) if e.is_transient() => Problem::unavailable(
+                "Listing is unavailable for a moment; retry after the delay in Retry-After.",
+            ),
+            ApiError::Service(S::Store(_) | S::CursorKey(_)) => Problem::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "about:blank",
                 "Internal Server Error",

@@ -1,14 +1,39 @@
 //! Listing: newest first through the list index, or through the email or owner claim.
+//!
+//! Cursors of the list index are signed and bound to the listing: the index, its partition, the
+//! direction, the filter expression and the request's filters (see [`dynamodel::Cursor`]), so a
+//! cursor is a 400 with other filters, after it expires (24 hours) or once tampered with.
+
+use std::borrow::Cow;
 
 use dynamodel::expr::{ToAttr, attr};
-use dynamodel::{Condition, Key, Model, Query, SortCondition};
+use dynamodel::{Condition, Key, Model, Query, SortCondition, Table};
 
 use super::{Actor, ListQuery, PeoplePage, PeopleService, ServiceError};
+use crate::cursor_key::CursorKeys;
 use crate::model::{
     EmailClaim, LIST_INDEX, LIST_PARTITION, NAME_SEARCH_ATTRIBUTE, OwnerClaim, Person, PersonId,
 };
 
 impl PeopleService {
+    /// This service, with listing signing its cursors with the key `keys` gives (read at the first
+    /// listing that needs it) instead of the table's.
+    pub fn with_cursor_keys(mut self, keys: CursorKeys) -> Self {
+        self.cursor_keys = Some(keys);
+        self
+    }
+
+    /// The table as listing uses it: with the cursor key, once there is one.
+    async fn list_table(&self) -> Result<Cow<'_, Table>, ServiceError> {
+        match &self.cursor_keys {
+            None => Ok(Cow::Borrowed(&self.table)),
+            Some(keys) => {
+                let key = keys.key().await.map_err(ServiceError::CursorKey)?;
+                Ok(Cow::Owned(self.table.clone().with_cursor_key(key)))
+            }
+        }
+    }
+
     /// Lists people newest first, filtered, one page at a time. Always a Query, never a Scan. A
     /// caller limited to its own person sees at most that one, found through its owner claim; an
     /// email filter reads the email claim.
@@ -21,32 +46,54 @@ impl PeopleService {
             let key = EmailClaim::key_for(email);
             return self.claimed(key, |c: EmailClaim| c.person_id, &query).await;
         }
+        let index_query = Self::index_query(&query)
+            .limit(query.limit)
+            .after(query.cursor);
+        let page = self
+            .list_table()
+            .await?
+            .query::<Person>(&index_query)
+            .await?;
+        Ok(PeoplePage {
+            items: page.items,
+            next: page.next,
+        })
+    }
+
+    /// The query of the list index for `query`'s tag and name prefix, newest first, its cursors bound
+    /// to those filters (normalised as the filter uses them).
+    fn index_query(query: &ListQuery) -> Query {
+        let name_prefix = query.name_prefix.as_ref().map(|p| p.to_lowercase());
+        let context =
+            serde_json::json!({ "tag": query.tag, "name_prefix": name_prefix }).to_string();
         let filter = Condition::all(
             query
                 .tag
                 .iter()
                 .map(|t| Person::fields().tags.contains(t.as_str()))
                 .chain(
-                    query
-                        .name_prefix
+                    name_prefix
                         .iter()
-                        .map(|p| attr(NAME_SEARCH_ATTRIBUTE).begins_with(p.to_lowercase())),
+                        .map(|p| attr(NAME_SEARCH_ATTRIBUTE).begins_with(p.as_str())),
                 ),
         );
-        let page = self
-            .table
-            .query::<Person>(
-                &Query::index(LIST_INDEX, LIST_PARTITION)
-                    .descending()
-                    .filter(filter)
-                    .limit(query.limit)
-                    .after(query.cursor),
-            )
-            .await?;
-        Ok(PeoplePage {
-            items: page.items,
-            next: page.next,
-        })
+        Query::index(LIST_INDEX, LIST_PARTITION)
+            .descending()
+            .filter(filter)
+            .cursor_context(context)
+    }
+
+    /// A cursor of the listing with `query`'s filters holding exactly `payload`, signed with the
+    /// table's key: for tests that need cursors no page would hand out (see
+    /// [`Table::forge_cursor`]). Feature `fixtures`.
+    #[cfg(feature = "fixtures")]
+    pub fn forge_list_cursor(
+        &self,
+        query: &ListQuery,
+        payload: &serde_json::Value,
+    ) -> dynamodel::Cursor {
+        self.table
+            .forge_cursor(&Self::index_query(query), payload.to_string().as_bytes())
     }
 
     /// The one person a claim names, if it matches the query's other filters. A claim matches at

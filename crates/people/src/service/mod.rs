@@ -176,6 +176,9 @@ pub enum ServiceError {
     /// DynamoDB failed.
     #[error("storage failed")]
     Store(#[source] dynamodel::Error),
+    /// The key that signs list cursors could not be had.
+    #[error("no cursor key")]
+    CursorKey(#[source] crate::cursor_key::CursorKeyError),
 }
 
 impl From<dynamodel::Error> for ServiceError {
@@ -192,12 +195,17 @@ impl From<dynamodel::Error> for ServiceError {
 #[derive(Debug, Clone)]
 pub struct PeopleService {
     table: Table,
+    /// Where listing gets its cursor key ([`PeopleService::with_cursor_keys`]); `None`: the table's.
+    cursor_keys: Option<crate::cursor_key::CursorKeys>,
 }
 
 impl PeopleService {
-    /// A service over `table`.
+    /// A service over `table`; listing signs cursors with the table's cursor key, if it has one.
     pub fn new(table: Table) -> Self {
-        Self { table }
+        Self {
+            table,
+            cursor_keys: None,
+        }
     }
 
     /// The table.
