@@ -7,6 +7,7 @@ mod helpers;
 mod idempotency;
 
 mod access;
+mod concurrency;
 mod crud;
 mod faults;
 mod list;
