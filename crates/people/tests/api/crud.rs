@@ -253,52 +253,6 @@ async fn emails_are_unique_and_move_with_the_person() {
     app.create("Ada again", "ada@example.com").await; // deleting released the email
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn twenty_concurrent_creates_with_one_email_make_one_person() {
-    let app = std::sync::Arc::new(TestApp::new().await);
-    let tasks: Vec<_> = (0..20)
-        .map(|i| {
-            let app = app.clone();
-            tokio::spawn(async move {
-                app.send(
-                    "POST",
-                    "/people",
-                    &[JSON],
-                    Some(&person(&format!("Racer {i}"), "race@example.com")),
-                )
-                .await
-            })
-        })
-        .collect();
-    let mut statuses = Vec::new();
-    for task in tasks {
-        let response = task.await.unwrap();
-        if response.status != 201 {
-            assert_problem(&response, 409);
-        }
-        statuses.push(response.status);
-    }
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 201).count(),
-        1,
-        "{statuses:?}"
-    );
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 409).count(),
-        19,
-        "{statuses:?}"
-    );
-    let listed = app
-        .send("GET", "/people?email=race@example.com", &[], None)
-        .await;
-    assert_eq!(listed.body["items"].as_array().unwrap().len(), 1);
-    assert_eq!(
-        app.stored_count().await,
-        2,
-        "one person and one email claim"
-    );
-}
-
 #[tokio::test]
 async fn an_entity_tag_never_matches_a_later_person_with_the_same_id() {
     let app = TestApp::new().await;
