@@ -546,7 +546,7 @@ fn expand(input: DeriveInput, model: bool) -> syn::Result<Tokens> {
             name: #ix_name.to_owned(),
             partition_key: ::dynamodel::KeyAttribute::string(#ix_pk_attr),
             sort_key: ::std::option::Option::Some(::dynamodel::KeyAttribute::string(#sk_attr)),
-            projection: "ALL".to_owned(),
+            projection: ::dynamodel::IndexProjection::All,
         });
         if ix.local {
             lsi_specs.push(spec)
@@ -681,7 +681,7 @@ fn expand(input: DeriveInput, model: bool) -> syn::Result<Tokens> {
                     global_secondary_indexes: ::std::vec![#(#gsi_specs),*],
                     local_secondary_indexes: ::std::vec![#(#lsi_specs),*],
                     ttl_attribute: #ttl_spec,
-                    billing_mode: "PAY_PER_REQUEST".to_owned(),
+                    billing_mode: ::dynamodel::BillingMode::PayPerRequest,
                 }
             }
         }

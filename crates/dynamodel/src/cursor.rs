@@ -42,7 +42,7 @@ use sha2::{Digest, Sha256};
 use crate::error::{Error, Result};
 use crate::expr::Placeholders;
 use crate::model::Item;
-use crate::spec::PositionKey;
+use crate::spec::{PositionKey, ScalarType};
 
 /// Longest cursor accepted, in characters. A position holds at most four keys (table and index,
 /// partition and sort): at DynamoDB's key limits that is ~6 KiB of values, ~8.5 KiB once encoded,
@@ -452,18 +452,18 @@ impl Cursor {
 /// key's length limit, and a number DynamoDB can store for `N`.
 fn checked(value: Scalar, key: &PositionKey<'_>) -> Result<AttributeValue> {
     let (value, len) = match (value, key.kind) {
-        (Scalar::S(s), "S") => {
+        (Scalar::S(s), ScalarType::String) => {
             let len = s.len();
             (AttributeValue::S(s), len)
         }
-        (Scalar::N(n), "N") => {
+        (Scalar::N(n), ScalarType::Number) => {
             if !is_dynamodb_number(&n) {
                 return Err(Error::InvalidCursor("a number key is not a valid number"));
             }
             let len = n.len();
             (AttributeValue::N(n), len)
         }
-        (Scalar::B(b), "B") => {
+        (Scalar::B(b), ScalarType::Binary) => {
             let bytes = STANDARD
                 .decode(b.as_bytes())
                 .map_err(|_| Error::InvalidCursor("a binary key is not base64"))?;
@@ -555,7 +555,11 @@ mod tests {
     const fn key(name: &'static str, kind: &'static str, max_bytes: usize) -> PositionKey<'static> {
         PositionKey {
             name,
-            kind,
+            kind: match kind.as_bytes() {
+                b"N" => ScalarType::Number,
+                b"B" => ScalarType::Binary,
+                _ => ScalarType::String,
+            },
             max_bytes,
         }
     }

@@ -16,6 +16,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// What went wrong.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The model failed its validation rules; nothing was written.
     #[error("validation failed: {0}")]
@@ -41,6 +42,30 @@ pub enum Error {
         /// The SDK's conditional-check failure.
         #[source]
         source: BoxError,
+    },
+
+    /// An item tagged as one entity was read as another model.
+    #[error("expected a {expected} item, found a {found} item")]
+    WrongEntity {
+        /// The model's entity name.
+        expected: &'static str,
+        /// The entity the item is tagged with.
+        found: String,
+    },
+
+    /// An item is tagged with an entity that no variant of the union reads (or, untagged, decodes
+    /// as none of them: `found` is then empty).
+    #[error("no entity of the union reads a {found:?} item")]
+    UnknownEntity {
+        /// The entity the item is tagged with.
+        found: String,
+    },
+
+    /// An update found no item to update (nothing was written).
+    #[error("{entity} not found")]
+    NotFound {
+        /// The model's entity name.
+        entity: &'static str,
     },
 
     /// A caller-supplied condition did not hold.

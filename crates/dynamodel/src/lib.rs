@@ -68,9 +68,11 @@
 mod batch;
 mod cursor;
 pub mod de;
+pub mod entity;
 mod error;
 pub mod expr;
 mod model;
+mod projection;
 mod spec;
 mod table;
 pub mod transform;
@@ -83,16 +85,18 @@ pub use batch::{
 };
 pub use cursor::{Cursor, CursorKey, InvalidCursorKey};
 pub use error::{CancellationReason, Error, Result, SdkErrorKind};
+pub use entity::{DEFAULT_ENTITY_ATTRIBUTE, FromItem};
 pub use expr::Condition;
 pub use model::{Item, Key, Model};
+pub use projection::Projection;
 pub use spec::{
-    IndexSpec, KeyAttribute, PARTITION_KEY_MAX_BYTES, PositionKey, SORT_KEY_MAX_BYTES, TableSpec,
+    BillingMode, IndexProjection, IndexSpec, KeyAttribute, ScalarType, PARTITION_KEY_MAX_BYTES, PositionKey, SORT_KEY_MAX_BYTES, TableSpec,
     create_table, delete_table, table_exists, wait_until_active,
 };
 pub use table::{
     DEFAULT_CURSOR_LIFETIME, Page, PutMode, Query, SortCondition, Table, TransactWrite,
 };
-pub use update::Update;
+pub use update::{Update, UpdateOptions};
 pub use validation::{FieldError, ValidationErrors};
 
 pub use dynamodel_derive::{Document, Model};

@@ -53,8 +53,17 @@ impl Key {
 ///   [`Model::set_created_at`] / [`Model::set_updated_at`];
 /// - expiry: [`Model::TTL_ATTRIBUTE`].
 pub trait Model: Serialize + DeserializeOwned + Send + Sync {
-    /// The entity name, used in errors and traces.
+    /// The entity name, used in errors and traces, and stored in [`Model::ENTITY_ATTRIBUTE`] when
+    /// the model is tagged.
     const ENTITY: &'static str;
+
+    /// The attribute that holds [`Model::ENTITY`] on every item of a tagged model
+    /// (`#[dynamodel(entity = "person")]`, attribute [`crate::DEFAULT_ENTITY_ATTRIBUTE`] unless
+    /// `entity_attribute = "..."` names another). Writes set it; reads refuse an item tagged with
+    /// another entity ([`crate::Error::WrongEntity`]) and accept an item without the attribute, so
+    /// items written before the model was tagged keep working (see [`crate::Table::backfill_entity`]).
+    /// Tagged models can be read through a union of entities (`#[derive(dynamodel::Entities)]`).
+    const ENTITY_ATTRIBUTE: Option<&'static str> = None;
 
     /// The stored attribute holding the version, when the model is versioned.
     const VERSION_ATTRIBUTE: Option<&'static str> = None;

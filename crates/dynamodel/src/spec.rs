@@ -5,7 +5,7 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+    AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement, KeyType,
     LocalSecondaryIndex, Projection, ProjectionType, ScalarAttributeType, TableStatus,
     TimeToLiveSpecification,
 };
@@ -13,14 +13,66 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+/// The type of a key attribute (stored as DynamoDB's `S`, `N` or `B`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ScalarType {
+    /// A string (`S`).
+    #[serde(rename = "S")]
+    String,
+    /// A number (`N`).
+    #[serde(rename = "N")]
+    Number,
+    /// Binary (`B`).
+    #[serde(rename = "B")]
+    Binary,
+}
+
+impl ScalarType {
+    /// DynamoDB's code: `S`, `N` or `B`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::String => "S",
+            Self::Number => "N",
+            Self::Binary => "B",
+        }
+    }
+
+    fn sdk(self) -> ScalarAttributeType {
+        match self {
+            Self::String => ScalarAttributeType::S,
+            Self::Number => ScalarAttributeType::N,
+            Self::Binary => ScalarAttributeType::B,
+        }
+    }
+}
+
+/// Which attributes a secondary index holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum IndexProjection {
+    /// Every attribute (what dynamodel reads whole models from).
+    #[serde(rename = "ALL")]
+    All,
+    /// Only the table's and the index's keys: read [`crate::Projection`]s of key fields, or count.
+    #[serde(rename = "KEYS_ONLY")]
+    KeysOnly,
+}
+
+/// How the table is billed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum BillingMode {
+    /// On demand (`PAY_PER_REQUEST`).
+    #[serde(rename = "PAY_PER_REQUEST")]
+    PayPerRequest,
+}
+
 /// A key attribute: its name and scalar type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyAttribute {
     /// Attribute name.
     pub name: String,
-    /// `S`, `N` or `B`.
+    /// Its type.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: ScalarType,
 }
 
 impl KeyAttribute {
@@ -28,12 +80,16 @@ impl KeyAttribute {
     pub fn string(name: &str) -> Self {
         Self {
             name: name.to_owned(),
-            kind: "S".to_owned(),
+            kind: ScalarType::String,
         }
     }
 
-    fn scalar_type(&self) -> ScalarAttributeType {
-        ScalarAttributeType::from(self.kind.as_str())
+    /// A number key attribute.
+    pub fn number(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            kind: ScalarType::Number,
+        }
     }
 }
 
@@ -47,8 +103,8 @@ pub const SORT_KEY_MAX_BYTES: usize = 1024;
 pub struct PositionKey<'a> {
     /// Attribute name.
     pub name: &'a str,
-    /// Declared type: `S`, `N` or `B`.
-    pub kind: &'a str,
+    /// Declared type.
+    pub kind: ScalarType,
     /// Longest value DynamoDB accepts for this key, in bytes.
     pub max_bytes: usize,
 }
@@ -62,8 +118,8 @@ pub struct IndexSpec {
     pub partition_key: KeyAttribute,
     /// Sort key.
     pub sort_key: Option<KeyAttribute>,
-    /// `ALL` (the only projection dynamodel reads models from).
-    pub projection: String,
+    /// Which attributes the index holds.
+    pub projection: IndexProjection,
 }
 
 /// The whole table definition.
@@ -79,8 +135,8 @@ pub struct TableSpec {
     pub local_secondary_indexes: Vec<IndexSpec>,
     /// The TTL attribute, if items expire.
     pub ttl_attribute: Option<String>,
-    /// `PAY_PER_REQUEST`.
-    pub billing_mode: String,
+    /// How the table is billed.
+    pub billing_mode: BillingMode,
 }
 
 impl TableSpec {
@@ -118,7 +174,7 @@ impl TableSpec {
                 Some(known) => known.max_bytes = known.max_bytes.min(max_bytes),
                 None => keys.push(PositionKey {
                     name: &key.name,
-                    kind: &key.kind,
+                    kind: key.kind,
                     max_bytes,
                 }),
             }
@@ -148,7 +204,10 @@ fn element(name: &str, kind: KeyType) -> KeySchemaElement {
 
 fn projection(spec: &IndexSpec) -> Projection {
     Projection::builder()
-        .projection_type(ProjectionType::from(spec.projection.as_str()))
+        .projection_type(match spec.projection {
+            IndexProjection::All => ProjectionType::All,
+            IndexProjection::KeysOnly => ProjectionType::KeysOnly,
+        })
         .build()
 }
 
@@ -171,7 +230,9 @@ pub async fn create_table(client: &Client, name: &str, spec: &TableSpec) -> Resu
     let mut req = client
         .create_table()
         .table_name(name)
-        .billing_mode(BillingMode::from(spec.billing_mode.as_str()))
+        .billing_mode(match spec.billing_mode {
+            BillingMode::PayPerRequest => aws_sdk_dynamodb::types::BillingMode::PayPerRequest,
+        })
         .set_key_schema(Some(key_schema(
             &spec.partition_key,
             spec.sort_key.as_ref(),
@@ -180,7 +241,7 @@ pub async fn create_table(client: &Client, name: &str, spec: &TableSpec) -> Resu
         req = req.attribute_definitions(
             AttributeDefinition::builder()
                 .attribute_name(&a.name)
-                .attribute_type(a.scalar_type())
+                .attribute_type(a.kind.sdk())
                 .build()
                 .expect("name and type are set"),
         );

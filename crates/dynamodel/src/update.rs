@@ -194,6 +194,54 @@ impl Update {
     }
 }
 
+/// How [`crate::Table::update`] and [`crate::Table::patch`] guard a write: the version the item must
+/// be at, and a condition of the caller's, both checked by DynamoDB with the write.
+///
+/// ```
+/// use dynamodel::{UpdateOptions, expr::attr};
+/// let options = UpdateOptions::new().expect_version(3).condition(attr("status").eq("open"));
+/// assert_eq!(options.expected_version(), Some(3));
+/// ```
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct UpdateOptions {
+    expected_version: Option<u64>,
+    condition: Option<crate::Condition>,
+}
+
+impl UpdateOptions {
+    /// No expectation: any stored version, no condition (the item must still exist).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only when the stored item is at `version` ([`crate::Error::VersionMismatch`] otherwise).
+    pub fn expect_version(mut self, version: u64) -> Self {
+        self.expected_version = Some(version);
+        self
+    }
+
+    /// Only when `condition` holds for the stored item ([`crate::Error::ConditionFailed`]
+    /// otherwise); several calls are combined with `AND`.
+    pub fn condition(mut self, condition: crate::Condition) -> Self {
+        self.condition = Some(match self.condition.take() {
+            Some(existing) => existing.and(condition),
+            None => condition,
+        });
+        self
+    }
+
+    /// The expected version.
+    pub fn expected_version(&self) -> Option<u64> {
+        self.expected_version
+    }
+
+    /// The caller's condition.
+    pub fn caller_condition(&self) -> Option<&crate::Condition> {
+        self.condition.as_ref()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

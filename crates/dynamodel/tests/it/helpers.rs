@@ -118,11 +118,11 @@ pub fn spec() -> TableSpec {
             name: "by_customer".into(),
             partition_key: KeyAttribute::string("by_customer_pk"),
             sort_key: Some(KeyAttribute::string("by_customer_sk")),
-            projection: "ALL".into(),
+            projection: dynamodel::IndexProjection::All,
         }],
         local_secondary_indexes: vec![],
         ttl_attribute: Some("expires_at".into()),
-        billing_mode: "PAY_PER_REQUEST".into(),
+        billing_mode: dynamodel::BillingMode::PayPerRequest,
     }
 }
 

@@ -114,7 +114,7 @@ async fn each_call_has_a_span_with_operation_table_and_capacity() {
         global_secondary_indexes: vec![],
         local_secondary_indexes: vec![],
         ttl_attribute: None,
-        billing_mode: "PAY_PER_REQUEST".into(),
+        billing_mode: dynamodel::BillingMode::PayPerRequest,
     };
     let table = dynamodb_local::fresh_table("spans", spec).await;
     let name = table.name().to_owned();
