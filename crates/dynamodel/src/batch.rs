@@ -4,13 +4,15 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use aws_sdk_dynamodb::types::Select;
 use aws_sdk_dynamodb::types::{
     DeleteRequest, Get, KeysAndAttributes, PutRequest, TransactGetItem, WriteRequest,
 };
 use futures_util::{Stream, TryStreamExt};
-use tracing::Instrument;
 
+use crate::call::call;
 use crate::cursor::{Binding, Cursor};
+use crate::entity::FromItem;
 use crate::error::{Error, Result};
 use crate::expr::{Condition, Path, Placeholders};
 use crate::model::{Item, Key, Model};
@@ -203,20 +205,18 @@ impl Table {
                     .set_keys(Some(std::mem::take(&mut pending)))
                     .build()
                     .expect("keys are set");
-                let span = tracing::debug_span!("dynamodb", operation = "BatchGetItem", table = %self.name());
-                let out = self
-                    .client()
-                    .batch_get_item()
-                    .request_items(self.name(), request)
-                    .return_consumed_capacity(crate::table::capacity(&span))
-                    .send()
-                    .instrument(span)
-                    .await
-                    .map_err(|e| Error::sdk("BatchGetItem", e))?;
+                let out = call("BatchGetItem", self.name(), Placeholders::default(), |r| {
+                    self.client()
+                        .batch_get_item()
+                        .request_items(self.name(), request)
+                        .return_consumed_capacity(r.capacity)
+                        .send()
+                })
+                .await?;
                 let mut responses = out.responses.unwrap_or_default();
                 for item in responses.remove(self.name()).unwrap_or_default() {
                     if Self::is_live::<M>(&item) {
-                        items.push(Self::from_item(item)?);
+                        items.push(M::from_item(item)?);
                     }
                 }
                 pending = out
@@ -279,16 +279,20 @@ impl Table {
             let mut pending = chunk.to_vec();
             let mut attempt = 0;
             loop {
-                let span = tracing::debug_span!("dynamodb", operation = "BatchWriteItem", table = %self.name());
-                let out = self
-                    .client()
-                    .batch_write_item()
-                    .request_items(self.name(), std::mem::take(&mut pending))
-                    .return_consumed_capacity(crate::table::capacity(&span))
-                    .send()
-                    .instrument(span)
-                    .await
-                    .map_err(|e| Error::sdk("BatchWriteItem", e))?;
+                let batch = std::mem::take(&mut pending);
+                let out = call(
+                    "BatchWriteItem",
+                    self.name(),
+                    Placeholders::default(),
+                    |r| {
+                        self.client()
+                            .batch_write_item()
+                            .request_items(self.name(), batch)
+                            .return_consumed_capacity(r.capacity)
+                            .send()
+                    },
+                )
+                .await?;
                 pending = out
                     .unprocessed_items
                     .and_then(|mut u| u.remove(self.name()))
@@ -330,31 +334,86 @@ impl Table {
                 TransactGetItem::builder().get(get).build()
             })
             .collect();
-        let span =
-            tracing::debug_span!("dynamodb", operation = "TransactGetItems", table = %self.name());
-        let out = self
-            .client()
-            .transact_get_items()
-            .set_transact_items(Some(items))
-            .return_consumed_capacity(crate::table::capacity(&span))
-            .send()
-            .instrument(span)
-            .await
-            .map_err(|e| Error::sdk("TransactGetItems", e))?;
+        let out = call(
+            "TransactGetItems",
+            self.name(),
+            Placeholders::default(),
+            |r| {
+                self.client()
+                    .transact_get_items()
+                    .set_transact_items(Some(items))
+                    .return_consumed_capacity(r.capacity)
+                    .send()
+            },
+        )
+        .await?;
         out.responses
             .unwrap_or_default()
             .into_iter()
             .map(|r| {
                 r.item
                     .filter(|i| !i.is_empty() && Self::is_live::<M>(i))
-                    .map(Self::from_item)
+                    .map(M::from_item)
                     .transpose()
             })
             .collect()
     }
 
-    /// One page of a scan.
-    pub async fn scan<M: Model>(&self, scan: &Scan) -> Result<Page<M>> {
+    /// One page of a scan, of one model or of a union of entities (`#[derive(Entities)]`).
+    pub async fn scan<T: FromItem>(&self, scan: &Scan) -> Result<Page<T>> {
+        let page = self.scan_page(scan, T::live_filter()).await?;
+        let items = page
+            .items
+            .into_iter()
+            .filter(T::is_live)
+            .map(T::from_item)
+            .collect::<Result<_>>()?;
+        Ok(Page {
+            items,
+            next: page.next,
+        })
+    }
+
+    /// One page of a scan, as the items DynamoDB returned (no entity check, no decoding).
+    pub async fn scan_items(&self, scan: &Scan) -> Result<Page<Item>> {
+        self.scan_page(scan, None).await
+    }
+
+    /// How many items a scan matches (after its filter), counted by DynamoDB (`Select=COUNT`)
+    /// across every page; the scan's limit and cursor are ignored. Costs the read capacity of the
+    /// whole table (or segment).
+    pub async fn count_scan(&self, scan: &Scan) -> Result<u64> {
+        let mut ph = Placeholders::default();
+        let filter = scan.filter.as_ref().map(|f| ph.render(f));
+        let mut total = 0u64;
+        let mut start = None;
+        loop {
+            let out = call("Scan", self.name(), ph.clone(), |r| {
+                self.client()
+                    .scan()
+                    .table_name(self.name())
+                    .set_index_name(scan.index.clone())
+                    .set_filter_expression(filter.clone())
+                    .set_expression_attribute_names(r.names)
+                    .set_expression_attribute_values(r.values)
+                    .set_exclusive_start_key(start.take())
+                    .set_segment(scan.segment.map(|s| s.0))
+                    .set_total_segments(scan.segment.map(|s| s.1))
+                    .consistent_read(scan.consistent)
+                    .select(Select::Count)
+                    .return_consumed_capacity(r.capacity)
+                    .send()
+            })
+            .await?;
+            total += u64::try_from(out.count).unwrap_or(0);
+            match out.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return Ok(total),
+            }
+        }
+    }
+
+    async fn scan_page(&self, scan: &Scan, live: Option<Condition>) -> Result<Page<Item>> {
         let positions = self.spec().position_keys(scan.index.as_deref());
         let sealing = self.sealing(scan.binding());
         let start = scan
@@ -363,7 +422,7 @@ impl Table {
             .map(|c| sealing.open(c, &positions, None, unix_now()))
             .transpose()?;
         let mut ph = Placeholders::default();
-        let filter = match (scan.filter.clone(), Self::live_filter::<M>()) {
+        let filter = match (scan.filter.clone(), live) {
             (Some(f), Some(live)) => Some(f.and(live)),
             (f, live) => f.or(live),
         };
@@ -372,47 +431,44 @@ impl Table {
             let mut paths: Vec<String> = scan.projection.iter().map(|p| ph.path(p)).collect();
             // Keep the key attributes, so the page can hand out a cursor.
             for key in &positions {
-                paths.push(ph.name(key.name));
+                let name = ph.name(key.name);
+                if !paths.contains(&name) {
+                    paths.push(name);
+                }
             }
             paths.join(", ")
         });
-        let span = tracing::debug_span!("dynamodb", operation = "Scan", table = %self.name());
-        let out = self
-            .client()
-            .scan()
-            .table_name(self.name())
-            .set_index_name(scan.index.clone())
-            .set_filter_expression(filter)
-            .set_projection_expression(projection)
-            .set_expression_attribute_names(ph.take_names())
-            .set_expression_attribute_values(ph.take_values())
-            .set_exclusive_start_key(start)
-            .set_limit(scan.limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX)))
-            .set_segment(scan.segment.map(|s| s.0))
-            .set_total_segments(scan.segment.map(|s| s.1))
-            .consistent_read(scan.consistent)
-            .return_consumed_capacity(crate::table::capacity(&span))
-            .send()
-            .instrument(span)
-            .await
-            .map_err(|e| {
-                crate::table::client_cursor_rejected(Error::sdk("Scan", e), scan.cursor.is_some())
-            })?;
+        let out = call("Scan", self.name(), ph, |r| {
+            self.client()
+                .scan()
+                .table_name(self.name())
+                .set_index_name(scan.index.clone())
+                .set_filter_expression(filter)
+                .set_projection_expression(projection)
+                .set_expression_attribute_names(r.names)
+                .set_expression_attribute_values(r.values)
+                .set_exclusive_start_key(start)
+                .set_limit(scan.limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX)))
+                .set_segment(scan.segment.map(|s| s.0))
+                .set_total_segments(scan.segment.map(|s| s.1))
+                .consistent_read(scan.consistent)
+                .return_consumed_capacity(r.capacity)
+                .send()
+        })
+        .await
+        .map_err(|e| crate::table::client_cursor_rejected(e, scan.cursor.is_some()))?;
         let next = out
             .last_evaluated_key
             .map(|k| sealing.cursor(&k, &positions, unix_now()))
             .transpose()?;
-        let items = out
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(Self::from_item)
-            .collect::<Result<_>>()?;
-        Ok(Page { items, next })
+        Ok(Page {
+            items: out.items.unwrap_or_default(),
+            next,
+        })
     }
 
     /// Scans the whole table in `segments` concurrent segments and returns every item.
-    pub async fn parallel_scan<M: Model + 'static>(
+    pub async fn parallel_scan<M: FromItem + 'static>(
         &self,
         scan: Scan,
         segments: u32,
@@ -442,7 +498,7 @@ impl Table {
     }
 
     /// Every item of a query, page after page, as a stream.
-    pub fn query_stream<M: Model + 'static>(
+    pub fn query_stream<M: FromItem + 'static>(
         &self,
         query: Query,
     ) -> impl Stream<Item = Result<M>> + '_ {

@@ -148,12 +148,17 @@ pub fn union_is_live<T>(item: &Item, variants: &[Variant<T>]) -> bool {
 
 /// The entity attribute of a model that a union holds, or a compile-time error naming it: used in
 /// the constants `#[derive(Entities)]` generates.
-pub const fn tagged_attribute(attribute: Option<&'static str>, entity: &'static str) -> &'static str {
+pub const fn tagged_attribute(
+    attribute: Option<&'static str>,
+    entity: &'static str,
+) -> &'static str {
     match attribute {
         Some(a) => a,
         None => {
             let _ = entity;
-            panic!("every model in an Entities union must be tagged: #[dynamodel(entity = \"...\")]")
+            panic!(
+                "every model in an Entities union must be tagged: #[dynamodel(entity = \"...\")]"
+            )
         }
     }
 }

@@ -59,22 +59,27 @@
 //!
 //! // A patch updates only the fields it names, at the expected version.
 //! let patch = OrderPatch { status: Some("paid".into()), ..Default::default() };
-//! let paid: Order = table.update(&Order::key_for("o-1"), patch.to_update(), Some(2), None).await?;
+//! let paid: Order = table.patch(&Order::key_for("o-1"), &patch, dynamodel::UpdateOptions::new().expect_version(2)).await?;
 //! assert_eq!((paid.status.as_str(), paid.total, paid.version), ("paid", 1500, 3));
 //! # Ok(()) }
 //! ```
 #![warn(missing_docs)]
 
 mod batch;
+mod call;
 mod cursor;
 pub mod de;
 pub mod entity;
 mod error;
 pub mod expr;
 mod model;
+mod patch;
 mod projection;
 mod spec;
+#[cfg(feature = "streams")]
+pub mod stream;
 mod table;
+mod transact;
 pub mod transform;
 mod typed;
 mod update;
@@ -84,14 +89,16 @@ pub use batch::{
     BATCH_GET_LIMIT, BATCH_WRITE_LIMIT, Backoff, BatchGet, BatchWrite, Scan, TRANSACTION_LIMIT,
 };
 pub use cursor::{Cursor, CursorKey, InvalidCursorKey};
-pub use error::{CancellationReason, Error, Result, SdkErrorKind};
 pub use entity::{DEFAULT_ENTITY_ATTRIBUTE, FromItem};
+pub use error::{CancellationReason, Error, Result, SdkErrorKind};
 pub use expr::Condition;
 pub use model::{Item, Key, Model};
+pub use patch::PlannedPatch;
 pub use projection::Projection;
 pub use spec::{
-    BillingMode, IndexProjection, IndexSpec, KeyAttribute, ScalarType, PARTITION_KEY_MAX_BYTES, PositionKey, SORT_KEY_MAX_BYTES, TableSpec,
-    create_table, delete_table, table_exists, wait_until_active,
+    BillingMode, IndexProjection, IndexSpec, KeyAttribute, PARTITION_KEY_MAX_BYTES, PositionKey,
+    SORT_KEY_MAX_BYTES, ScalarType, TableSpec, create_table, delete_table, table_exists,
+    wait_until_active,
 };
 pub use table::{
     DEFAULT_CURSOR_LIFETIME, Page, PutMode, Query, SortCondition, Table, TransactWrite,

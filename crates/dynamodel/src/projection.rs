@@ -28,3 +28,9 @@ pub trait Projection: DeserializeOwned + Send {
     /// The stored paths of the projected fields.
     fn paths() -> Vec<Path>;
 }
+
+/// Decodes a projected item, after checking that it is tagged as the projected model (when tagged).
+pub(crate) fn decode<P: Projection>(item: crate::Item) -> crate::Result<P> {
+    crate::entity::check_entity::<P::Model>(&item)?;
+    Ok(crate::de::from_item(item)?)
+}

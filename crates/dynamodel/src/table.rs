@@ -4,20 +4,22 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, ConsumedCapacity, Delete, Put, ReturnConsumedCapacity,
-    ReturnValue, TransactWriteItem, Update as SdkUpdate,
+    AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure, Select,
 };
 use time::OffsetDateTime;
-use tracing::Instrument;
 
+use crate::call;
 use crate::cursor::{Binding, Cursor, CursorKey, Sealing};
-use crate::error::{CancellationReason, Error, Result};
+use crate::entity::FromItem;
+use crate::error::{Error, Result};
 use crate::expr::{Condition, Placeholders, ToAttr, attr};
 use crate::model::{Item, Key, Model};
+use crate::projection::Projection;
 use crate::spec::TableSpec;
-use crate::update::Update;
+pub use crate::transact::TransactWrite;
+use crate::update::{Update, UpdateOptions};
 
 /// Most items one query call reads before it hands back a cursor, whatever the filter.
 const MAX_PAGES_PER_CALL: usize = 10;
@@ -201,24 +203,6 @@ pub(crate) fn unix_now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 
-/// Writes several items atomically: all of them or none.
-#[must_use = "a transaction does nothing until it is sent"]
-pub struct TransactWrite<'t> {
-    table: &'t Table,
-    items: Vec<TransactWriteItem>,
-    token: Option<String>,
-}
-
-/// Consumed capacity is asked for only when the call's span is recorded: otherwise DynamoDB would send
-/// it and the SDK parse it on every call for nobody.
-pub(crate) fn capacity(span: &tracing::Span) -> ReturnConsumedCapacity {
-    if span.is_disabled() {
-        ReturnConsumedCapacity::None
-    } else {
-        ReturnConsumedCapacity::Total
-    }
-}
-
 /// A request that started from a client's cursor and that DynamoDB rejected as invalid: the cursor
 /// passed every check dynamodel knows of (key schema, types, lengths) but is still not a position
 /// DynamoDB accepts (e.g. outside the query's sort-key range), which is the client's error.
@@ -232,16 +216,60 @@ pub(crate) fn client_cursor_rejected(err: Error, from_client_cursor: bool) -> Er
     }
 }
 
-fn record_capacity(span: &tracing::Span, capacity: Option<&ConsumedCapacity>) {
-    if let Some(units) = capacity.and_then(ConsumedCapacity::capacity_units) {
-        span.record("consumed", units);
+/// Drops what DynamoDB should not store: `NULL` (an absent optional field is no attribute, as in
+/// PynamoDB and Dynamoose) and empty sets (which DynamoDB refuses), in maps at any depth, also
+/// inside lists. A list keeps its `NULL` elements: their positions are its content.
+pub(crate) fn strip_absent(map: &mut Item) {
+    map.retain(|_, value| keep(value));
+}
+
+fn keep(value: &mut AttributeValue) -> bool {
+    match value {
+        AttributeValue::Null(_) => false,
+        AttributeValue::Ss(s) | AttributeValue::Ns(s) => !s.is_empty(),
+        AttributeValue::Bs(b) => !b.is_empty(),
+        AttributeValue::M(m) => {
+            strip_absent(m);
+            true
+        }
+        AttributeValue::L(list) => {
+            for element in list.iter_mut() {
+                if let AttributeValue::M(m) = element {
+                    strip_absent(m);
+                }
+            }
+            true
+        }
+        _ => true,
     }
 }
 
-macro_rules! span {
-    ($op:literal, $table:expr) => {
-        tracing::debug_span!("dynamodb", operation = $op, table = %$table, consumed = tracing::field::Empty)
-    };
+/// Where a read starts and what it keeps: the rendered key condition, filter and projection.
+struct QueryPlan {
+    key_condition: String,
+    filter: Option<String>,
+    projection: Option<String>,
+    placeholders: Placeholders,
+}
+
+/// The error of a conditional write whose condition failed, told apart by what the write expected.
+fn condition_failure<M: Model>(
+    err: Error,
+    operation: &'static str,
+    expected_version: Option<u64>,
+) -> Error {
+    if !err.is_conditional_check_failed() {
+        return err;
+    }
+    let source = Box::new(err);
+    match expected_version {
+        Some(expected) if M::VERSION_ATTRIBUTE.is_some() => Error::VersionMismatch {
+            entity: M::ENTITY,
+            expected,
+            source,
+        },
+        _ => Error::ConditionFailed { operation, source },
+    }
 }
 
 impl Table {
@@ -310,21 +338,28 @@ impl Table {
         &self.spec
     }
 
-    /// The item for a model: its fields plus table and index keys.
+    /// The item for a model: its fields (an absent optional field is no attribute, an empty set is
+    /// not written), its entity tag when the model is tagged, and its table and index keys.
     pub fn to_item<M: Model>(&self, model: &M) -> Result<Item> {
         let mut item: Item = serde_dynamo::to_item(model)?;
-        self.insert_key(&mut item, &model.key());
         for (name, value) in model.derived_attributes() {
             item.insert(name.to_owned(), value);
         }
+        strip_absent(&mut item);
+        if let Some(attribute) = M::ENTITY_ATTRIBUTE {
+            item.insert(
+                attribute.to_owned(),
+                AttributeValue::S(M::ENTITY.to_owned()),
+            );
+        }
+        self.insert_key(&mut item, &model.key());
         Ok(item)
     }
 
-    /// The model for an item (key attributes are ignored), after its load transforms.
-    pub fn from_item<M: Model>(item: Item) -> Result<M> {
-        let mut model: M = crate::de::from_item(item)?;
-        model.after_load();
-        Ok(model)
+    /// The model for an item (key attributes are ignored), after its entity check and load
+    /// transforms. A missing or `NULL` attribute reads as `None`.
+    pub fn from_item<T: FromItem>(item: Item) -> Result<T> {
+        T::from_item(item)
     }
 
     fn insert_key(&self, item: &mut Item, key: &Key) {
@@ -343,7 +378,7 @@ impl Table {
         item
     }
 
-    fn pk_path(&self) -> crate::expr::Path {
+    pub(crate) fn pk_path(&self) -> crate::expr::Path {
         attr(self.spec.partition_key.name.as_str())
     }
 
@@ -372,13 +407,12 @@ impl Table {
     }
 
     /// The full update for a model: the caller's actions, plus the new version and update time, and
-    /// the condition that the item exists (an update never creates a partial item) and, when
-    /// `expected_version` is given, that it is at that version.
-    fn prepare_update<M: Model>(
+    /// the condition that the item exists (an update never creates a partial item), that it is at the
+    /// expected version, and the caller's.
+    pub(crate) fn prepare_update<M: Model>(
         &self,
         update: Update,
-        expected_version: Option<u64>,
-        condition: Option<Condition>,
+        options: &UpdateOptions,
     ) -> (Update, Condition) {
         let mut update = update;
         if let Some(version) = M::VERSION_ATTRIBUTE {
@@ -391,100 +425,154 @@ impl Table {
             );
         }
         let mut guard = self.pk_path().exists();
-        if let (Some(expected), Some(version)) = (expected_version, M::VERSION_ATTRIBUTE) {
+        if let (Some(expected), Some(version)) = (options.expected_version(), M::VERSION_ATTRIBUTE)
+        {
             guard = guard.and(attr(version).eq(expected));
         }
-        if let Some(condition) = condition {
-            guard = guard.and(condition);
+        if let Some(condition) = options.caller_condition() {
+            guard = guard.and(condition.clone());
         }
         (update, guard)
     }
 
-    /// Updates some attributes of a stored item and returns the whole item after the update.
+    /// Applies a raw [`Update`] to a stored item and returns the whole item after it.
     ///
     /// The version is incremented and the update time set; the update fails with
-    /// [`Error::VersionMismatch`] when `expected_version` is given and the stored version differs, and
-    /// with [`Error::ConditionFailed`] when the item does not exist or `condition` does not hold.
+    /// [`Error::VersionMismatch`] when the options expect a version and another is stored, and with
+    /// [`Error::ConditionFailed`] when the item does not exist or the options' condition does not
+    /// hold.
+    ///
+    /// A raw update bypasses the model: its values are stored as given, without the field
+    /// transforms (trim, lowercase, ...) or the validation a put runs, and index keys and derived
+    /// attributes are left as they are unless the update sets them ([`Update::set_derived`]). To
+    /// change fields as the model defines them, use [`Table::patch`].
     pub async fn update<M: Model>(
         &self,
         key: &Key,
         update: Update,
-        expected_version: Option<u64>,
-        condition: Option<Condition>,
+        options: UpdateOptions,
     ) -> Result<M> {
-        let (update, guard) = self.prepare_update::<M>(update, expected_version, condition);
+        let (update, guard) = self.prepare_update::<M>(update, &options);
         let mut ph = Placeholders::default();
         let expression = update.render(&mut ph);
         let guard = ph.render(&guard);
-        let span = span!("UpdateItem", self.name);
-        let result = self
-            .client
-            .update_item()
-            .table_name(&*self.name)
-            .set_key(Some(self.key_item(key)))
-            .update_expression(expression)
-            .condition_expression(guard)
-            .set_expression_attribute_names(ph.take_names())
-            .set_expression_attribute_values(ph.take_values())
-            .return_values(ReturnValue::AllNew)
-            .return_consumed_capacity(crate::table::capacity(&span))
-            .send()
-            .instrument(span.clone())
-            .await;
-        match result {
-            Ok(out) => {
-                record_capacity(&span, out.consumed_capacity());
-                Self::from_item(out.attributes.unwrap_or_default())
+        let result = call::send("UpdateItem", &self.name, ph, |r| {
+            self.client
+                .update_item()
+                .table_name(&*self.name)
+                .set_key(Some(self.key_item(key)))
+                .update_expression(expression)
+                .condition_expression(guard)
+                .set_expression_attribute_names(r.names)
+                .set_expression_attribute_values(r.values)
+                .return_values(ReturnValue::AllNew)
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                )
+                .return_consumed_capacity(r.capacity)
+                .send()
+        })
+        .await;
+        let out = match result {
+            Ok(out) => out,
+            Err(failure) => {
+                // DynamoDB sends the stored item back: when it is at the expected version, the
+                // caller's condition is what failed.
+                let stored_version = match failure.err.as_service_error() {
+                    Some(UpdateItemError::ConditionalCheckFailedException(e)) => e
+                        .item()
+                        .zip(M::VERSION_ATTRIBUTE)
+                        .and_then(|(item, attribute)| match item.get(attribute) {
+                            Some(AttributeValue::N(n)) => n.parse::<u64>().ok(),
+                            _ => None,
+                        }),
+                    _ => None,
+                };
+                let expected = options
+                    .expected_version()
+                    .filter(|expected| stored_version != Some(*expected));
+                return Err(condition_failure::<M>(
+                    failure.classify(),
+                    "UpdateItem",
+                    expected,
+                ));
             }
-            Err(e) => {
-                let err = Error::sdk("UpdateItem", e);
-                if !err.is_conditional_check_failed() {
-                    return Err(err);
-                }
-                let source = Box::new(err);
-                Err(match expected_version {
-                    Some(expected) if M::VERSION_ATTRIBUTE.is_some() => Error::VersionMismatch {
-                        entity: M::ENTITY,
-                        expected,
-                        source,
-                    },
-                    _ => Error::ConditionFailed {
-                        operation: "UpdateItem",
-                        source,
-                    },
-                })
-            }
-        }
+        };
+        M::from_item(out.attributes.unwrap_or_default())
     }
 
     /// Reads one item (eventually consistent).
     pub async fn get<M: Model>(&self, key: &Key) -> Result<Option<M>> {
-        self.get_with(key, false).await
+        self.get_item::<M>(key, false, None)
+            .await?
+            .map(M::from_item)
+            .transpose()
     }
 
     /// Reads one item with a strongly consistent read.
     pub async fn get_consistent<M: Model>(&self, key: &Key) -> Result<Option<M>> {
-        self.get_with(key, true).await
+        self.get_item::<M>(key, true, None)
+            .await?
+            .map(M::from_item)
+            .transpose()
     }
 
-    async fn get_with<M: Model>(&self, key: &Key, consistent: bool) -> Result<Option<M>> {
-        let span = span!("GetItem", self.name);
-        let out = self
-            .client
-            .get_item()
-            .table_name(&*self.name)
-            .set_key(Some(self.key_item(key)))
-            .consistent_read(consistent)
-            .return_consumed_capacity(crate::table::capacity(&span))
-            .send()
-            .instrument(span.clone())
-            .await
-            .map_err(|e| Error::sdk("GetItem", e))?;
-        record_capacity(&span, out.consumed_capacity());
-        out.item
-            .filter(Self::is_live::<M>)
-            .map(Self::from_item)
+    /// Reads some fields of one item ([`Projection`]), with a `ProjectionExpression`.
+    pub async fn get_projected<P: Projection>(&self, key: &Key) -> Result<Option<P>> {
+        let paths = P::paths();
+        self.get_item::<P::Model>(key, false, Some(&paths))
+            .await?
+            .map(crate::projection::decode::<P>)
             .transpose()
+    }
+
+    pub(crate) async fn get_item<M: Model>(
+        &self,
+        key: &Key,
+        consistent: bool,
+        projection: Option<&[crate::expr::Path]>,
+    ) -> Result<Option<Item>> {
+        let mut ph = Placeholders::default();
+        let projection = projection.map(|paths| self.projection::<M>(paths, None, &mut ph));
+        let out = call::call("GetItem", &self.name, ph, |r| {
+            self.client
+                .get_item()
+                .table_name(&*self.name)
+                .set_key(Some(self.key_item(key)))
+                .consistent_read(consistent)
+                .set_projection_expression(projection)
+                .set_expression_attribute_names(r.names)
+                .return_consumed_capacity(r.capacity)
+                .send()
+        })
+        .await?;
+        Ok(out.item.filter(Self::is_live::<M>))
+    }
+
+    /// A `ProjectionExpression` of `paths`, with what dynamodel needs besides: the key attributes
+    /// of `index` (so a page can hand out a cursor), the entity tag (so reads check it) and the
+    /// TTL attribute (so expired items are hidden).
+    pub(crate) fn projection<M: Model>(
+        &self,
+        paths: &[crate::expr::Path],
+        index: Option<&str>,
+        ph: &mut Placeholders,
+    ) -> String {
+        let mut parts: Vec<String> = paths.iter().map(|p| ph.path(p)).collect();
+        let extra = self
+            .spec
+            .position_keys(index)
+            .into_iter()
+            .map(|k| k.name)
+            .chain(M::ENTITY_ATTRIBUTE)
+            .chain(M::TTL_ATTRIBUTE);
+        for name in extra {
+            let placeholder = ph.name(name);
+            if !parts.contains(&placeholder) {
+                parts.push(placeholder);
+            }
+        }
+        parts.join(", ")
     }
 
     /// Applies transforms, validation, version and timestamps, and returns the item and the condition
@@ -551,50 +639,43 @@ impl Table {
         let (item, condition, previous) = self.prepare_put(model, mode)?;
         let mut ph = Placeholders::default();
         let expression = condition.as_ref().map(|c| ph.render(c));
-        let span = span!("PutItem", self.name);
-        let result = self
-            .client
-            .put_item()
-            .table_name(&*self.name)
-            .set_item(Some(item))
-            .set_condition_expression(expression)
-            .set_expression_attribute_names(ph.take_names())
-            .set_expression_attribute_values(ph.take_values())
-            .return_consumed_capacity(crate::table::capacity(&span))
-            .send()
-            .instrument(span.clone())
-            .await;
-        match result {
-            Ok(out) => {
-                record_capacity(&span, out.consumed_capacity());
-                Ok(())
-            }
-            Err(e) => {
-                model.set_version(previous);
-                let err = Error::sdk("PutItem", e);
-                if !err.is_conditional_check_failed() {
-                    return Err(err);
-                }
-                let source = Box::new(err);
-                Err(if creating {
-                    Error::AlreadyExists {
-                        entity: M::ENTITY,
-                        source,
-                    }
-                } else if versioned_replace {
-                    Error::VersionMismatch {
-                        entity: M::ENTITY,
-                        expected: previous,
-                        source,
-                    }
-                } else {
-                    Error::ConditionFailed {
-                        operation: "PutItem",
-                        source,
-                    }
-                })
-            }
+        let result = call::call("PutItem", &self.name, ph, |r| {
+            self.client
+                .put_item()
+                .table_name(&*self.name)
+                .set_item(Some(item))
+                .set_condition_expression(expression)
+                .set_expression_attribute_names(r.names)
+                .set_expression_attribute_values(r.values)
+                .return_consumed_capacity(r.capacity)
+                .send()
+        })
+        .await;
+        let Err(err) = result else {
+            return Ok(());
+        };
+        model.set_version(previous);
+        if !err.is_conditional_check_failed() {
+            return Err(err);
         }
+        let source = Box::new(err);
+        Err(if creating {
+            Error::AlreadyExists {
+                entity: M::ENTITY,
+                source,
+            }
+        } else if versioned_replace {
+            Error::VersionMismatch {
+                entity: M::ENTITY,
+                expected: previous,
+                source,
+            }
+        } else {
+            Error::ConditionFailed {
+                operation: "PutItem",
+                source,
+            }
+        })
     }
 
     /// Deletes an item and returns what was stored (`None` when nothing was).
@@ -613,44 +694,37 @@ impl Table {
         };
         let mut ph = Placeholders::default();
         let expression = condition.as_ref().map(|c| ph.render(c));
-        let span = span!("DeleteItem", self.name);
-        let result = self
-            .client
-            .delete_item()
-            .table_name(&*self.name)
-            .set_key(Some(self.key_item(key)))
-            .set_condition_expression(expression)
-            .set_expression_attribute_names(ph.take_names())
-            .set_expression_attribute_values(ph.take_values())
-            .return_values(ReturnValue::AllOld)
-            .return_consumed_capacity(crate::table::capacity(&span))
-            .send()
-            .instrument(span.clone())
-            .await;
-        match result {
-            Ok(out) => {
-                record_capacity(&span, out.consumed_capacity());
-                out.attributes.map(Self::from_item).transpose()
-            }
-            Err(e) => {
-                let err = Error::sdk("DeleteItem", e);
-                match expected_version {
-                    Some(expected) if err.is_conditional_check_failed() => {
-                        Err(Error::VersionMismatch {
-                            entity: M::ENTITY,
-                            expected,
-                            source: Box::new(err),
-                        })
-                    }
-                    _ => Err(err),
-                }
-            }
-        }
+        let out = call::call("DeleteItem", &self.name, ph, |r| {
+            self.client
+                .delete_item()
+                .table_name(&*self.name)
+                .set_key(Some(self.key_item(key)))
+                .set_condition_expression(expression)
+                .set_expression_attribute_names(r.names)
+                .set_expression_attribute_values(r.values)
+                .return_values(ReturnValue::AllOld)
+                .return_consumed_capacity(r.capacity)
+                .send()
+        })
+        .await
+        .map_err(|e| match expected_version {
+            Some(expected) if e.is_conditional_check_failed() => Error::VersionMismatch {
+                entity: M::ENTITY,
+                expected,
+                source: Box::new(e),
+            },
+            _ => e,
+        })?;
+        out.attributes.map(M::from_item).transpose()
     }
 
-    /// One page of a query. Filters are applied by DynamoDB; the page is filled to the limit across
-    /// several reads (at most ten per call), and `next` is set only when more items may follow.
-    pub async fn query<M: Model>(&self, query: &Query) -> Result<Page<M>> {
+    /// The key condition, filter and projection of a query, rendered.
+    fn plan_query(
+        &self,
+        query: &Query,
+        live: Option<Condition>,
+        projection: Option<&dyn Fn(&mut Placeholders) -> String>,
+    ) -> Result<QueryPlan> {
         let (pk_attr, sk_attr) = match &query.index {
             Some(name) => {
                 let ix = self
@@ -667,15 +741,6 @@ impl Table {
                 self.spec.sort_key.as_ref().map(|k| k.name.as_str()),
             ),
         };
-        let positions = self.spec.position_keys(query.index.as_deref());
-        let sealing = self.sealing(query.binding());
-        let partition = Some((pk_attr, &query.partition));
-        let mut start = query
-            .cursor
-            .as_ref()
-            .map(|c| sealing.open(c, &positions, partition, unix_now()))
-            .transpose()?;
-
         let mut ph = Placeholders::default();
         let mut key_condition = ph.render(&attr(pk_attr).eq(query.partition.clone()));
         if let (Some(sort), Some(sk)) = (&query.sort, sk_attr) {
@@ -691,13 +756,98 @@ impl Table {
             };
             key_condition = format!("{key_condition} AND {}", ph.render(&cond));
         }
-        let filter = match (query.filter.clone(), Self::live_filter::<M>()) {
+        let filter = match (query.filter.clone(), live) {
             (Some(f), Some(live)) => Some(f.and(live)),
             (f, live) => f.or(live),
         };
         let filter = filter.as_ref().map(|f| ph.render(f));
-        let names = ph.take_names();
-        let values = ph.take_values();
+        let projection = projection.map(|p| p(&mut ph));
+        Ok(QueryPlan {
+            key_condition,
+            filter,
+            projection,
+            placeholders: ph,
+        })
+    }
+
+    /// One page of a query, of one model or of a union of entities (`#[derive(Entities)]`).
+    /// Filters are applied by DynamoDB; the page is filled to the limit across several reads (at
+    /// most ten per call), and `next` is set only when more items may follow.
+    pub async fn query<T: FromItem>(&self, query: &Query) -> Result<Page<T>> {
+        let plan = self.plan_query(query, T::live_filter(), None)?;
+        let (raw, next) = self.read_query(query, plan).await?;
+        let items = raw
+            .into_iter()
+            .filter(T::is_live)
+            .map(T::from_item)
+            .collect::<Result<Vec<T>>>()?;
+        Ok(Page { items, next })
+    }
+
+    /// One page of a query that reads only a [`Projection`]'s fields.
+    pub async fn query_projected<P: Projection>(&self, query: &Query) -> Result<Page<P>> {
+        let paths = P::paths();
+        let index = query.index.clone();
+        let project =
+            |ph: &mut Placeholders| self.projection::<P::Model>(&paths, index.as_deref(), ph);
+        let plan = self.plan_query(query, Self::live_filter::<P::Model>(), Some(&project))?;
+        let (raw, next) = self.read_query(query, plan).await?;
+        let items = raw
+            .into_iter()
+            .map(crate::projection::decode::<P>)
+            .collect::<Result<Vec<P>>>()?;
+        Ok(Page { items, next })
+    }
+
+    /// How many items a query matches (after its filter, expired items left out), counted by
+    /// DynamoDB (`Select=COUNT`, no item is sent back) across every page. The query's limit and
+    /// cursor are ignored. Costs the read capacity of every item the key condition reaches.
+    pub async fn count<M: Model>(&self, query: &Query) -> Result<u64> {
+        let plan = self.plan_query(query, Self::live_filter::<M>(), None)?;
+        let mut total = 0u64;
+        let mut start = None;
+        loop {
+            let out = call::call("Query", &self.name, plan.placeholders.clone(), |r| {
+                self.client
+                    .query()
+                    .table_name(&*self.name)
+                    .set_index_name(query.index.clone())
+                    .key_condition_expression(&plan.key_condition)
+                    .set_filter_expression(plan.filter.clone())
+                    .set_expression_attribute_names(r.names)
+                    .set_expression_attribute_values(r.values)
+                    .set_exclusive_start_key(start.take())
+                    .consistent_read(query.consistent)
+                    .select(Select::Count)
+                    .return_consumed_capacity(r.capacity)
+                    .send()
+            })
+            .await?;
+            total += u64::try_from(out.count).unwrap_or(0);
+            match out.last_evaluated_key {
+                Some(key) => start = Some(key),
+                None => return Ok(total),
+            }
+        }
+    }
+
+    /// Reads a query's raw items, up to its limit, and the cursor after them.
+    async fn read_query(
+        &self,
+        query: &Query,
+        plan: QueryPlan,
+    ) -> Result<(Vec<Item>, Option<Cursor>)> {
+        let positions = self.spec.position_keys(query.index.as_deref());
+        let sealing = self.sealing(query.binding());
+        let partition = Some((
+            self.partition_attribute(query.index.as_deref())?,
+            &query.partition,
+        ));
+        let mut start = query
+            .cursor
+            .as_ref()
+            .map(|c| sealing.open(c, &positions, partition, unix_now()))
+            .transpose()?;
 
         let limit = query.limit;
         let mut raw: Vec<Item> = Vec::with_capacity(limit + 1);
@@ -706,36 +856,30 @@ impl Table {
             let want = limit + 1 - raw.len();
             // A filter drops items after they are read: read more per call so a selective filter
             // does not cost one round trip per item.
-            let read_limit = if filter.is_some() {
+            let read_limit = if plan.filter.is_some() {
                 want.max(100)
             } else {
                 want
             };
-            let span = span!("Query", self.name);
-            let out = self
-                .client
-                .query()
-                .table_name(&*self.name)
-                .set_index_name(query.index.clone())
-                .key_condition_expression(&key_condition)
-                .set_filter_expression(filter.clone())
-                .set_expression_attribute_names(names.clone())
-                .set_expression_attribute_values(values.clone())
-                .set_exclusive_start_key(start.take())
-                .scan_index_forward(query.ascending)
-                .consistent_read(query.consistent)
-                .limit(i32::try_from(read_limit).unwrap_or(i32::MAX))
-                .return_consumed_capacity(crate::table::capacity(&span))
-                .send()
-                .instrument(span.clone())
-                .await
-                .map_err(|e| {
-                    client_cursor_rejected(
-                        Error::sdk("Query", e),
-                        read == 1 && query.cursor.is_some(),
-                    )
-                })?;
-            record_capacity(&span, out.consumed_capacity());
+            let out = call::call("Query", &self.name, plan.placeholders.clone(), |r| {
+                self.client
+                    .query()
+                    .table_name(&*self.name)
+                    .set_index_name(query.index.clone())
+                    .key_condition_expression(&plan.key_condition)
+                    .set_filter_expression(plan.filter.clone())
+                    .set_projection_expression(plan.projection.clone())
+                    .set_expression_attribute_names(r.names)
+                    .set_expression_attribute_values(r.values)
+                    .set_exclusive_start_key(start.take())
+                    .scan_index_forward(query.ascending)
+                    .consistent_read(query.consistent)
+                    .limit(i32::try_from(read_limit).unwrap_or(i32::MAX))
+                    .return_consumed_capacity(r.capacity)
+                    .send()
+            })
+            .await
+            .map_err(|e| client_cursor_rejected(e, read == 1 && query.cursor.is_some()))?;
             let last = out.last_evaluated_key;
             for item in out.items.unwrap_or_default() {
                 raw.push(item);
@@ -756,188 +900,23 @@ impl Table {
                 Some(key) => start = Some(key),
             }
         }
-        let items = raw
-            .into_iter()
-            .map(Self::from_item)
-            .collect::<Result<Vec<M>>>()?;
-        Ok(Page { items, next })
+        Ok((raw, next))
+    }
+
+    /// The partition key attribute of `index` (or the table).
+    fn partition_attribute(&self, index: Option<&str>) -> Result<&str> {
+        match index {
+            Some(name) => self
+                .spec
+                .index(name)
+                .map(|ix| ix.partition_key.name.as_str())
+                .ok_or_else(|| Error::UnknownIndex(name.to_owned())),
+            None => Ok(self.spec.partition_key.name.as_str()),
+        }
     }
 
     /// Starts a transaction.
     pub fn transact(&self) -> TransactWrite<'_> {
-        TransactWrite {
-            table: self,
-            items: Vec::new(),
-            token: None,
-        }
-    }
-}
-
-impl TransactWrite<'_> {
-    fn push_put(mut self, item: Item, condition: Option<Condition>) -> Self {
-        let mut ph = Placeholders::default();
-        let expression = condition.as_ref().map(|c| ph.render(c));
-        let put = Put::builder()
-            .table_name(&*self.table.name)
-            .set_item(Some(item))
-            .set_condition_expression(expression)
-            .set_expression_attribute_names(ph.take_names())
-            .set_expression_attribute_values(ph.take_values())
-            .build()
-            .expect("table and item are set");
-        self.items
-            .push(TransactWriteItem::builder().put(put).build());
-        self
-    }
-
-    /// Puts a model (transforms, validation, version and timestamps applied as in [`Table::put`]).
-    pub fn put<M: Model>(self, model: &mut M, mode: PutMode) -> Result<Self> {
-        let (item, condition, _) = self.table.prepare_put(model, mode)?;
-        Ok(self.push_put(item, condition))
-    }
-
-    /// Creates a model ([`PutMode::Create`]).
-    pub fn create<M: Model>(self, model: &mut M) -> Result<Self> {
-        self.put(model, PutMode::Create)
-    }
-
-    /// Replaces a model at its current version ([`PutMode::Replace`]).
-    pub fn replace<M: Model>(self, model: &mut M) -> Result<Self> {
-        self.put(model, PutMode::Replace)
-    }
-
-    /// Deletes an item, when the condition holds.
-    pub fn delete(mut self, key: &Key, condition: Option<Condition>) -> Self {
-        let mut ph = Placeholders::default();
-        let expression = condition.as_ref().map(|c| ph.render(c));
-        let delete = Delete::builder()
-            .table_name(&*self.table.name)
-            .set_key(Some(self.table.key_item(key)))
-            .set_condition_expression(expression)
-            .set_expression_attribute_names(ph.take_names())
-            .set_expression_attribute_values(ph.take_values())
-            .build()
-            .expect("table and key are set");
-        self.items
-            .push(TransactWriteItem::builder().delete(delete).build());
-        self
-    }
-
-    /// Deletes a versioned model's item only at `version`.
-    pub fn delete_versioned<M: Model>(self, key: &Key, version: u64) -> Self {
-        let condition = match M::VERSION_ATTRIBUTE {
-            Some(name) => attr(name).eq(version),
-            None => self.table.pk_path().exists(),
-        };
-        self.delete(key, Some(condition))
-    }
-
-    /// Updates a stored item as [`Table::update`] does (version and update time maintained).
-    pub fn update<M: Model>(
-        mut self,
-        key: &Key,
-        update: Update,
-        expected_version: Option<u64>,
-        condition: Option<Condition>,
-    ) -> Self {
-        let (update, guard) = self
-            .table
-            .prepare_update::<M>(update, expected_version, condition);
-        let mut ph = Placeholders::default();
-        let expression = update.render(&mut ph);
-        let guard = ph.render(&guard);
-        let sdk = SdkUpdate::builder()
-            .table_name(&*self.table.name)
-            .set_key(Some(self.table.key_item(key)))
-            .update_expression(expression)
-            .condition_expression(guard)
-            .set_expression_attribute_names(ph.take_names())
-            .set_expression_attribute_values(ph.take_values())
-            .build()
-            .expect("table, key and expression are set");
-        self.items
-            .push(TransactWriteItem::builder().update(sdk).build());
-        self
-    }
-
-    /// Fails the transaction unless the condition holds for the item at `key`.
-    pub fn condition_check(mut self, key: &Key, condition: Condition) -> Self {
-        let mut ph = Placeholders::default();
-        let expression = ph.render(&condition);
-        let check = ConditionCheck::builder()
-            .table_name(&*self.table.name)
-            .set_key(Some(self.table.key_item(key)))
-            .condition_expression(expression)
-            .set_expression_attribute_names(ph.take_names())
-            .set_expression_attribute_values(ph.take_values())
-            .build()
-            .expect("table, key and condition are set");
-        self.items
-            .push(TransactWriteItem::builder().condition_check(check).build());
-        self
-    }
-
-    /// An idempotency token: a retry with the same token within ten minutes is applied once.
-    pub fn client_request_token(mut self, token: impl Into<String>) -> Self {
-        self.token = Some(token.into());
-        self
-    }
-
-    /// How many items the transaction holds.
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    /// True when it holds none.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    /// Sends the transaction. When DynamoDB cancels it, the error lists each item's reason in request
-    /// order ([`Error::TransactionCanceled`]).
-    pub async fn send(self) -> Result<()> {
-        let span = span!("TransactWriteItems", self.table.name);
-        let result = self
-            .table
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(self.items))
-            .set_client_request_token(self.token)
-            .return_consumed_capacity(crate::table::capacity(&span))
-            .send()
-            .instrument(span.clone())
-            .await;
-        match result {
-            Ok(out) => {
-                let total: f64 = out
-                    .consumed_capacity()
-                    .iter()
-                    .filter_map(ConsumedCapacity::capacity_units)
-                    .sum();
-                span.record("consumed", total);
-                Ok(())
-            }
-            Err(e) => {
-                if let Some(TransactWriteItemsError::TransactionCanceledException(cancel)) =
-                    e.as_service_error()
-                {
-                    let reasons = cancel
-                        .cancellation_reasons()
-                        .iter()
-                        .enumerate()
-                        .map(|(index, r)| CancellationReason {
-                            index,
-                            code: r.code().unwrap_or("None").to_owned(),
-                            message: r.message().map(str::to_owned),
-                        })
-                        .collect();
-                    return Err(Error::TransactionCanceled {
-                        reasons,
-                        source: Box::new(e),
-                    });
-                }
-                Err(Error::sdk("TransactWriteItems", e))
-            }
-        }
+        TransactWrite::new(self)
     }
 }

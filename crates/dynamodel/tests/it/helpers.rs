@@ -130,3 +130,21 @@ pub fn spec() -> TableSpec {
 pub async fn table() -> Table {
     dynamodb_local::fresh_table("dynamodel", spec()).await
 }
+
+/// The item as stored, read through the raw SDK (consistent), or an empty map when there is none.
+pub async fn raw_item(t: &Table, key: &Key) -> dynamodel::Item {
+    let mut k = dynamodel::Item::from([("pk".to_owned(), AttributeValue::S(key.pk.clone()))]);
+    if let Some(sk) = &key.sk {
+        k.insert("sk".to_owned(), AttributeValue::S(sk.clone()));
+    }
+    t.client()
+        .get_item()
+        .table_name(t.name())
+        .set_key(Some(k))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap_or_default()
+}

@@ -3,10 +3,15 @@
 //! module covers one concern. Every test that touches DynamoDB Local gets a table of its own from
 //! `dynamodb_local::fresh_table`, so they run in parallel.
 
+mod absent;
 mod crud;
 mod de;
+mod entities;
 mod helpers;
+mod patch;
 mod query;
+mod reads;
 mod schema;
 mod spans;
+mod stream;
 mod transactions;

@@ -1,11 +1,12 @@
-//! Every DynamoDB call runs in a `dynamodb` span carrying the operation, the table and the consumed
-//! capacity, so traces show what each request cost.
+//! Every DynamoDB call runs in a `dynamodb` span with OpenTelemetry's attribute names: the system,
+//! the operation, the table and the consumed capacity (and, for queries and scans, the counts; for
+//! a failed call, the error code), so traces show what each request cost.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::thread::ThreadId;
 
-use dynamodel::{Key, KeyAttribute, Model, Query, TableSpec};
+use dynamodel::{Backoff, Key, KeyAttribute, Model, Query, Scan, TableSpec, Update, UpdateOptions};
 use serde::{Deserialize, Serialize};
 use tracing::Metadata;
 use tracing::field::{Field, Visit};
@@ -24,6 +25,12 @@ impl Visit for Fields {
     }
     fn record_f64(&mut self, field: &Field, value: f64) {
         self.0.insert(field.name().to_owned(), value.to_string());
+    }
+    fn record_i64(&mut self, field: &Field, value: i64) {
+        self.0.insert(field.name().to_owned(), value.to_string());
+    }
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.to_owned());
     }
 }
 
@@ -78,7 +85,7 @@ where
     }
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 struct Note {
     id: String,
     text: String,
@@ -118,28 +125,97 @@ async fn each_call_has_a_span_with_operation_table_and_capacity() {
     };
     let table = dynamodb_local::fresh_table("spans", spec).await;
     let name = table.name().to_owned();
-    table
-        .create(&mut Note {
-            id: "1".into(),
-            text: "hello".into(),
-        })
-        .await
-        .unwrap();
+    let note = |id: &str| Note {
+        id: id.into(),
+        text: "hello".into(),
+    };
+    table.create(&mut note("1")).await.unwrap();
     table
         .get::<Note>(&Key::partition("NOTE#1"))
         .await
         .unwrap()
         .unwrap();
     table.query::<Note>(&Query::table("NOTE#1")).await.unwrap();
+    table
+        .update::<Note>(
+            &Key::partition("NOTE#1"),
+            Update::new().set(dynamodel::expr::attr("text"), "updated"),
+            UpdateOptions::new(),
+        )
+        .await
+        .unwrap();
+    let writes = vec![table.batch_put(&mut note("2")).unwrap()];
+    assert!(
+        table
+            .batch_write(writes, Backoff::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    table
+        .batch_get::<Note>(&[Key::partition("NOTE#2")], Backoff::default())
+        .await
+        .unwrap();
+    table
+        .transact()
+        .create(&mut note("3"))
+        .unwrap()
+        .send()
+        .await
+        .unwrap();
+    table
+        .transact_get::<Note>(&[Key::partition("NOTE#3")])
+        .await
+        .unwrap();
+    table.scan::<Note>(&Scan::table()).await.unwrap();
+    assert_eq!(table.count_scan(&Scan::table()).await.unwrap(), 3);
+    table
+        .delete::<Note>(&Key::partition("NOTE#3"), None)
+        .await
+        .unwrap();
+    let failed = table.create(&mut note("1")).await.unwrap_err();
+    assert!(failed.is_conditional_check_failed());
 
     let spans = spans.lock().unwrap();
-    let operations: Vec<&str> = spans.iter().map(|s| s["operation"].as_str()).collect();
-    assert_eq!(operations, ["\"PutItem\"", "\"GetItem\"", "\"Query\""]);
-    for span in spans.iter() {
-        assert_eq!(span["table"], name, "{span:?}");
-        let consumed: f64 = span["consumed"]
+    let operations: Vec<&str> = spans.iter().map(|s| s["db.operation"].as_str()).collect();
+    assert_eq!(
+        operations,
+        [
+            "PutItem",
+            "GetItem",
+            "Query",
+            "UpdateItem",
+            "BatchWriteItem",
+            "BatchGetItem",
+            "TransactWriteItems",
+            "TransactGetItems",
+            "Scan",
+            "Scan",
+            "DeleteItem",
+            "PutItem"
+        ]
+    );
+    let last = spans.len() - 1;
+    for (i, span) in spans.iter().enumerate() {
+        assert_eq!(span["db.system"], "dynamodb", "{span:?}");
+        assert_eq!(span["aws.dynamodb.table_names"], name, "{span:?}");
+        if i == last {
+            // A failed call has no capacity to record, and says why it failed.
+            assert_eq!(
+                span["error.type"], "ConditionalCheckFailedException",
+                "{span:?}"
+            );
+            continue;
+        }
+        assert!(!span.contains_key("error.type"), "{span:?}");
+        let consumed: f64 = span["aws.dynamodb.consumed_capacity"]
             .parse()
             .expect("consumed capacity is recorded");
         assert!(consumed > 0.0, "{span:?}");
+        if matches!(span["db.operation"].as_str(), "Query" | "Scan") {
+            let count: i64 = span["aws.dynamodb.count"].parse().unwrap();
+            let scanned: i64 = span["aws.dynamodb.scanned_count"].parse().unwrap();
+            assert!(count >= 1 && scanned >= count, "{span:?}");
+        }
     }
 }

@@ -108,8 +108,7 @@ async fn batches_of_any_size_transactions_scans_and_streams() {
         .update::<Order>(
             &b.key(),
             Order::fields().total_cents.increment(1),
-            Some(1),
-            None,
+            dynamodel::UpdateOptions::new().expect_version(1),
         )
         .send()
         .await

@@ -2,7 +2,7 @@
 //! typed conditions, filters and update operators; nested patches.
 
 use dynamodel::expr::{AttributeValue, Op};
-use dynamodel::{Error, Model, Patch, PutMode, Query, SortCondition, Update};
+use dynamodel::{Error, Model, Patch, PutMode, Query, SortCondition, Update, UpdateOptions};
 use orders_example::{AddressPatch, Order, OrderPatch};
 
 use crate::helpers::{raw, table};
@@ -62,7 +62,10 @@ async fn typed_conditions_filters_and_update_operators() {
         .merge(f.note.set_if_not_exists(Some("ignored".to_owned())))
         .merge(f.expires_at.remove())
         .merge(Update::new().add(dynamodel::expr::attr("views"), 3));
-    let updated: Order = t.update(&order.key(), update, Some(1), None).await.unwrap();
+    let updated: Order = t
+        .update(&order.key(), update, UpdateOptions::new().expect_version(1))
+        .await
+        .unwrap();
     assert_eq!(updated.total_cents, 1250);
     assert_eq!(updated.items, ["sku-1", "sku-2"]);
     assert_eq!(
@@ -78,7 +81,11 @@ async fn typed_conditions_filters_and_update_operators() {
     );
 
     let stale = t
-        .update::<Order>(&order.key(), f.total_cents.decrement(1), Some(1), None)
+        .update::<Order>(
+            &order.key(),
+            f.total_cents.decrement(1),
+            UpdateOptions::new().expect_version(1),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -89,8 +96,7 @@ async fn typed_conditions_filters_and_update_operators() {
         .update::<Order>(
             &order.key(),
             f.total_cents.decrement(1),
-            None,
-            Some(f.status.eq("shipped")),
+            UpdateOptions::new().condition(f.status.eq("shipped")),
         )
         .await
         .unwrap_err();
@@ -99,8 +105,7 @@ async fn typed_conditions_filters_and_update_operators() {
         .update::<Order>(
             &Order::key_for("c1", "nope"),
             f.total_cents.increment(1),
-            None,
-            None,
+            UpdateOptions::new(),
         )
         .await;
     assert!(
@@ -183,7 +188,11 @@ async fn nested_patches_leave_siblings_untouched() {
     assert!(!patch.is_empty());
     assert!(OrderPatch::default().is_empty());
     let stored: Order = t
-        .update(&order.key(), patch.to_update(), Some(1), None)
+        .update(
+            &order.key(),
+            patch.to_update(),
+            UpdateOptions::new().expect_version(1),
+        )
         .await
         .unwrap();
     assert_eq!(stored.shipping.city, "Paris");

@@ -247,31 +247,21 @@ impl PeopleService {
             if patch.is_empty() {
                 return Ok(Some(current));
             }
-            let mut next = current.clone();
-            patch.apply(&mut next);
-            next.before_save();
-            Model::validate(&next).map_err(ServiceError::Validation)?;
-            // The stored values are the normalised ones, for exactly the fields the patch names.
-            let normalised = PersonPatch {
-                name: patch.name.as_ref().map(|_| next.name.clone()),
-                email: patch.email.as_ref().map(|_| next.email.clone()),
-                phone: patch.phone.as_ref().map(|_| next.phone.clone()),
-                tags: patch.tags.as_ref().map(|_| next.tags.clone()),
-            };
-            let update = normalised.to_update().set_derived(&next);
-            let result = if next.email == current.email {
+            // The model's transforms and validation, and the index keys and search copies that
+            // depend on what changed: dynamodel plans it all from the stored person.
+            let planned = self.table.plan_patch(&current, patch)?;
+            if planned.is_noop() {
+                return Ok(Some(current));
+            }
+            let next_email = planned.model.email.clone();
+            let result = if next_email == current.email {
                 self.table
-                    .update::<Person>(&id.key(), update, Some(current.version), None)
+                    .update::<Person>(&id.key(), planned.update, planned.options)
                     .await
                     .map(Some)
             } else {
-                let tx = self.table.transact().update::<Person>(
-                    &id.key(),
-                    update,
-                    Some(current.version),
-                    None,
-                );
-                let tx = move_email_claim(tx, id, &current.email, &next.email)?;
+                let tx = self.table.transact().patch::<Person>(&id.key(), planned);
+                let tx = move_email_claim(tx, id, &current.email, &next_email)?;
                 with_token(tx, actor, n).send().await.map(|()| None)
             };
             match result {
