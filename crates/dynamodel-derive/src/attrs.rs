@@ -37,6 +37,7 @@ pub(crate) struct IndexOptions {
 #[derive(Default)]
 pub(crate) struct ModelOptions {
     pub entity: Option<LitStr>,
+    pub entity_attribute: Option<LitStr>,
     pub pk: Option<LitStr>,
     pub sk: Option<LitStr>,
     pub pk_attribute: Option<LitStr>,
@@ -133,6 +134,8 @@ pub(crate) fn model_options(attrs: &[Attribute]) -> syn::Result<ModelOptions> {
             let p = &meta.path;
             if p.is_ident("entity") {
                 o.entity = Some(meta.value()?.parse()?);
+            } else if p.is_ident("entity_attribute") {
+                o.entity_attribute = Some(meta.value()?.parse()?);
             } else if p.is_ident("pk") {
                 o.pk = Some(meta.value()?.parse()?);
             } else if p.is_ident("sk") {
@@ -153,8 +156,8 @@ pub(crate) fn model_options(attrs: &[Attribute]) -> syn::Result<ModelOptions> {
                 o.indexes.push(index_options(&meta)?);
             } else {
                 return Err(meta.error(
-                    "unknown option; expected entity, pk, sk, pk_attribute, sk_attribute, index(..), \
-                     validate, before_save, after_load, derived",
+                    "unknown option; expected entity, entity_attribute, pk, sk, pk_attribute, \
+                     sk_attribute, index(..), validate, before_save, after_load, derived",
                 ));
             }
             Ok(())

@@ -1,8 +1,8 @@
 //! The validated form of a `#[derive(Model)]` or `#[derive(Document)]` struct.
 //!
 //! Everything a generator relies on is checked here, once: templates name stored fields, at most one
-//! field plays each role, and options apply to the field's type. Generators read these types and
-//! never fail.
+//! field plays each role, options apply to the field's type, and names do not collide. Generators
+//! read these types and never fail.
 
 use proc_macro2::Span;
 use quote::format_ident;
@@ -11,6 +11,10 @@ use syn::{Data, DeriveInput, Fields, Ident, LitStr, PathArguments, Type, Visibil
 
 use crate::attrs::{self, FieldOptions, IndexOptions};
 use crate::template::{Template, TemplateField};
+
+/// `dynamodel::DEFAULT_ENTITY_ATTRIBUTE`, which a proc macro cannot read: the orders-example tests
+/// compare the two.
+const DEFAULT_ENTITY_ATTRIBUTE: &str = "_type";
 
 /// A stored field: serde does not skip it.
 pub(crate) struct Field {
@@ -102,6 +106,14 @@ pub(crate) struct RoleField {
     pub stored: String,
 }
 
+/// How a tagged model's items carry their entity name.
+pub(crate) enum EntityTag {
+    /// `dynamodel::DEFAULT_ENTITY_ATTRIBUTE`.
+    DefaultAttribute,
+    /// `entity_attribute = "..."`.
+    Attribute(String),
+}
+
 /// A key attribute whose value a template computes.
 pub(crate) struct TemplateKey {
     pub attribute: String,
@@ -137,6 +149,8 @@ pub(crate) struct Index {
 pub(crate) struct Model {
     pub document: Document,
     pub entity: String,
+    /// `Some` when the model is tagged (`entity = "..."`).
+    pub tag: Option<EntityTag>,
     pub key: PrimaryKey,
     pub indexes: Vec<Index>,
     pub version: Option<RoleField>,
@@ -204,10 +218,30 @@ impl Model {
             }
         }
 
-        let entity = o
-            .entity
-            .as_ref()
-            .map_or_else(|| document.ident.to_string(), LitStr::value);
+        let (entity, tag) = match (&o.entity, &o.entity_attribute) {
+            (Some(entity), attribute) => {
+                if entity.value().is_empty() {
+                    return Err(syn::Error::new(entity.span(), "the entity name is empty"));
+                }
+                let (tag, stored) = match attribute {
+                    Some(a) => (EntityTag::Attribute(a.value()), a.value()),
+                    None => (
+                        EntityTag::DefaultAttribute,
+                        DEFAULT_ENTITY_ATTRIBUTE.to_owned(),
+                    ),
+                };
+                let span = attribute.as_ref().unwrap_or(entity).span();
+                check_entity_attribute(&stored, span, fields, &pk, &sk, &indexes)?;
+                (entity.value(), Some(tag))
+            }
+            (None, Some(attribute)) => {
+                return Err(syn::Error::new(
+                    attribute.span(),
+                    "entity_attribute needs entity = \"...\": only a tagged model stores its entity",
+                ));
+            }
+            (None, None) => (document.ident.to_string(), None),
+        };
 
         for f in &mut document.fields {
             if params.iter().any(|p| p.ident == f.ident) {
@@ -217,6 +251,7 @@ impl Model {
         Ok(Self {
             document,
             entity,
+            tag,
             key: PrimaryKey { pk, sk, params },
             indexes,
             version,
@@ -290,6 +325,39 @@ fn role(
         ident: f.ident.clone(),
         stored: f.stored.clone(),
     }))
+}
+
+/// The entity attribute is written beside the fields and keys, so it must not be one of them.
+fn check_entity_attribute(
+    attribute: &str,
+    span: Span,
+    fields: &[Field],
+    pk: &TemplateKey,
+    sk: &Option<TemplateKey>,
+    indexes: &[Index],
+) -> syn::Result<()> {
+    if let Some(f) = fields.iter().find(|f| f.stored == attribute) {
+        return Err(syn::Error::new(
+            f.ident.span(),
+            format!(
+                "this field is stored as `{attribute}`, the attribute that holds the entity name of \
+                 this tagged model; rename the field or choose another entity_attribute = \"...\""
+            ),
+        ));
+    }
+    let keys = std::iter::once(pk)
+        .chain(sk)
+        .chain(indexes.iter().flat_map(|ix| ix.pk.iter().chain([&ix.sk])));
+    if keys.map(|k| &k.attribute).any(|a| a == attribute) {
+        return Err(syn::Error::new(
+            span,
+            format!(
+                "`{attribute}` is a key attribute of this model; the entity name needs an attribute \
+                 of its own (entity_attribute = \"...\")"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// `Option<T>`, written `Option`, `std::option::Option` or `core::option::Option`.

@@ -23,7 +23,9 @@ mod template;
 /// Struct attributes, in `#[dynamodel(...)]`:
 /// - `pk = "PERSON#{id}"`, `sk = "PROFILE"` – key templates; `{field}` inserts a field's `Display`;
 /// - `pk_attribute = "pk"`, `sk_attribute = "sk"` – the table's key attribute names (these defaults);
-/// - `entity = "Person"` – the entity name (default: the struct name);
+/// - `entity = "person"` – the entity name, and the model is tagged: every item it writes holds the
+///   name in the attribute `dynamodel::DEFAULT_ENTITY_ATTRIBUTE` (`_type`), or in
+///   `entity_attribute = "..."`. Without it, the entity name is the struct name and items are untagged;
 /// - `index(name = "gsi1", pk = "...", sk = "...", pk_attribute = "gsi1pk", sk_attribute = "gsi1sk",
 ///   local)` – a secondary index and its key templates (attributes default to `<name>pk`/`<name>sk`);
 /// - `validate` – run the struct's `garde::Validate` rules before every write;

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream as Tokens;
 use quote::{quote, quote_spanned};
 
-use crate::ir::{Index, Model, RoleField, TemplateKey};
+use crate::ir::{EntityTag, Index, Model, RoleField, TemplateKey};
 use crate::{patch, paths};
 
 pub(crate) fn expand(model: &Model) -> Tokens {
@@ -56,6 +56,13 @@ pub(crate) fn expand(model: &Model) -> Tokens {
     }));
 
     let entity = &model.entity;
+    let entity_attribute = model.tag.as_ref().map(|tag| {
+        let attribute = match tag {
+            EntityTag::DefaultAttribute => quote!(::dynamodel::DEFAULT_ENTITY_ATTRIBUTE),
+            EntityTag::Attribute(a) => quote!(#a),
+        };
+        quote!(const ENTITY_ATTRIBUTE: ::std::option::Option<&'static str> = ::std::option::Option::Some(#attribute);)
+    });
     let stored = |f: &Option<RoleField>| {
         option(f.as_ref().map(|f| {
             let stored = &f.stored;
@@ -163,6 +170,7 @@ pub(crate) fn expand(model: &Model) -> Tokens {
 
         impl ::dynamodel::Model for #name {
             const ENTITY: &'static str = #entity;
+            #entity_attribute
             const VERSION_ATTRIBUTE: ::std::option::Option<&'static str> = #version_const;
             const CREATED_AT_ATTRIBUTE: ::std::option::Option<&'static str> = #created_const;
             const UPDATED_AT_ATTRIBUTE: ::std::option::Option<&'static str> = #updated_const;
