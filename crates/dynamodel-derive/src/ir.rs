@@ -137,6 +137,8 @@ pub(crate) struct PrimaryKey {
 
 pub(crate) struct Index {
     pub name: String,
+    /// `BY_STATUS_INDEX` for `by_status`.
+    pub constant: Ident,
     pub local: bool,
     /// The index's partition key attribute in the table spec: the table's for a local index.
     pub partition_attribute: String,
@@ -296,8 +298,21 @@ fn indexes(
             // still writes its attribute, as it always has.)
             _ => table_pk_attribute.to_owned(),
         };
+        let constant = Ident::new(&index_constant(&name), ix.name.span());
+        if let Some(other) = indexes.iter().find(|other| other.constant == constant) {
+            let message = if other.name == name {
+                format!("another index is named `{name}`")
+            } else {
+                format!(
+                    "indexes `{}` and `{name}` would both be named by the constant `{constant}`",
+                    other.name
+                )
+            };
+            return Err(syn::Error::new(ix.name.span(), message));
+        }
         indexes.push(Index {
             name,
+            constant,
             local: ix.local,
             partition_attribute,
             pk,
@@ -305,6 +320,37 @@ fn indexes(
         });
     }
     Ok(indexes)
+}
+
+/// `by_status` → `BY_STATUS_INDEX`, `byStatus` → `BY_STATUS_INDEX`, `gsi-1` → `GSI_1_INDEX`: upper
+/// snake case, anything but an ASCII letter or digit becomes `_`, and a leading digit gets a `_`
+/// before it, so the result is always an identifier.
+pub(crate) fn index_constant(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            out.push('_');
+            continue;
+        }
+        if c.is_ascii_uppercase() && i > 0 {
+            let prev = chars[i - 1];
+            let next_is_lower = chars.get(i + 1).is_some_and(char::is_ascii_lowercase);
+            // A word starts at `byStatus`'s `S`, `gsi1Pk`'s `P`, and `HTTPServer`'s `S`.
+            if prev.is_ascii_lowercase()
+                || prev.is_ascii_digit()
+                || (prev.is_ascii_uppercase() && next_is_lower)
+            {
+                out.push('_');
+            }
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    out.push_str("_INDEX");
+    out
 }
 
 /// The one field with a role, if any.
@@ -377,4 +423,25 @@ fn is_string(ty: &Type) -> bool {
             .segments
             .last()
             .is_some_and(|last| last.ident == "String" && last.arguments.is_none())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::index_constant;
+
+    #[test]
+    fn index_constants_are_upper_snake_case_identifiers() {
+        for (name, constant) in [
+            ("by_status", "BY_STATUS_INDEX"),
+            ("byStatus", "BY_STATUS_INDEX"),
+            ("gsi1", "GSI1_INDEX"),
+            ("GSI1", "GSI1_INDEX"),
+            ("gsi1Pk", "GSI1_PK_INDEX"),
+            ("HTTPRoutes", "HTTP_ROUTES_INDEX"),
+            ("by-status.v2", "BY_STATUS_V2_INDEX"),
+            ("1st", "_1ST_INDEX"),
+        ] {
+            assert_eq!(index_constant(name), constant, "{name}");
+        }
+    }
 }

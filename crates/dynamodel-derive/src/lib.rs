@@ -17,8 +17,8 @@ mod patch;
 mod paths;
 mod template;
 
-/// Derives `dynamodel::Model`, typed field paths (`T::fields()`), a patch type (`TPatch`) and
-/// `T::key_for(..)` / `T::table_spec()`.
+/// Derives `dynamodel::Model`, typed field paths (`T::fields()`), a patch type (`TPatch`),
+/// `T::key_for(..)`, `T::table_spec()` and a constant per index name (`T::BY_STATUS_INDEX`).
 ///
 /// Struct attributes, in `#[dynamodel(...)]`:
 /// - `pk = "PERSON#{id}"`, `sk = "PROFILE"` – key templates; `{field}` inserts a field's `Display`;
@@ -28,6 +28,7 @@ mod template;
 ///   `entity_attribute = "..."`. Without it, the entity name is the struct name and items are untagged;
 /// - `index(name = "gsi1", pk = "...", sk = "...", pk_attribute = "gsi1pk", sk_attribute = "gsi1sk",
 ///   local)` – a secondary index and its key templates (attributes default to `<name>pk`/`<name>sk`);
+///   its name is also the constant `GSI1_INDEX` (upper snake case);
 /// - `validate` – run the struct's `garde::Validate` rules before every write;
 /// - `before_save = path`, `after_load = path` – hooks `fn(&mut Self)` run after the field transforms;
 /// - `derived = path` – `fn(&Self) -> Vec<(&'static str, AttributeValue)>` adding stored attributes.

@@ -1,5 +1,5 @@
-//! `#[derive(Model)]`: typed paths, a patch, `key_for`, `table_spec` and the `dynamodel::Model`
-//! impl.
+//! `#[derive(Model)]`: typed paths, a patch, `key_for`, `table_spec`, index name constants and the
+//! `dynamodel::Model` impl.
 
 use proc_macro2::TokenStream as Tokens;
 use quote::{quote, quote_spanned};
@@ -42,6 +42,7 @@ pub(crate) fn expand(model: &Model) -> Tokens {
         let attribute = &sk.attribute;
         quote!(::dynamodel::KeyAttribute::string(#attribute))
     }));
+    let index_constants = model.indexes.iter().map(index_constant);
     let index_specs = |local: bool| {
         model
             .indexes
@@ -166,6 +167,8 @@ pub(crate) fn expand(model: &Model) -> Tokens {
                     billing_mode: ::dynamodel::BillingMode::PayPerRequest,
                 }
             }
+
+            #(#index_constants)*
         }
 
         impl ::dynamodel::Model for #name {
@@ -216,6 +219,23 @@ fn option(value: Option<Tokens>) -> Tokens {
     match value {
         Some(v) => quote!(::std::option::Option::Some(#v)),
         None => quote!(::std::option::Option::None),
+    }
+}
+
+fn index_constant(ix: &Index) -> Tokens {
+    let (name, constant) = (&ix.name, &ix.constant);
+    let partition = match &ix.pk {
+        Some(pk) if !ix.local => format!("partition key `{}`", pk.template.text),
+        _ => "the table's partition key".to_owned(),
+    };
+    let kind = if ix.local { "local" } else { "global" };
+    let doc = format!(
+        "The name of the {kind} index `{name}` ({partition}, sort key `{}`).",
+        ix.sk.template.text
+    );
+    quote! {
+        #[doc = #doc]
+        pub const #constant: &'static str = #name;
     }
 }
 

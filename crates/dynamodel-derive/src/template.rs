@@ -8,6 +8,8 @@ use crate::ir::Field;
 
 /// A key template whose field names are known to be fields of the struct.
 pub(crate) struct Template {
+    /// As written, for docs.
+    pub text: String,
     /// A `format!` string: the literal text escaped, a `{}` per field.
     format: String,
     /// The fields filling the `{}`s, in order.
@@ -49,6 +51,7 @@ impl Template {
         }
         format.push_str(&rest.replace('}', "}}"));
         Ok(Self {
+            text,
             format,
             fields: names,
         })

@@ -1,8 +1,18 @@
-//! What the derives generate beyond reads and writes, checked without DynamoDB.
+//! What the derives generate beyond reads and writes, checked without DynamoDB: index name
+//! constants and entity tags.
 
 use dynamodel::Model;
 use orders_example::Order;
 use serde::{Deserialize, Serialize};
+
+#[test]
+fn an_index_name_is_a_constant_on_the_model() {
+    assert_eq!(Order::BY_STATUS_INDEX, "by_status");
+    assert_eq!(
+        Order::table_spec().global_secondary_indexes[0].name,
+        Order::BY_STATUS_INDEX
+    );
+}
 
 #[derive(Debug, Serialize, Deserialize, dynamodel::Model)]
 #[dynamodel(pk = "NOTE#{id}")]
