@@ -1,9 +1,9 @@
-//! `#[derive(Model)]` and `#[derive(Document)]` for dynamodel.
+//! `#[derive(Model)]`, `#[derive(Document)]` and `#[derive(Entities)]` for dynamodel.
 //!
 //! Everything is checked while compiling: key templates name real fields, attribute options are known,
-//! and the generated typed paths and patches follow the struct's fields and types. Each derive parses
-//! its input into a validated form (`attrs`, `ir`, `template`) and generates code from it (`model`,
-//! `paths`, `patch`, `document`).
+//! the generated typed paths and patches follow the struct's fields and types, and a union holds
+//! tagged models only. Each derive parses its input into a validated form (`attrs`, `ir`,
+//! `template`) and generates code from it (`model`, `paths`, `patch`, `document`, `entities`).
 #![warn(missing_docs)]
 
 use proc_macro::TokenStream;
@@ -11,6 +11,7 @@ use syn::DeriveInput;
 
 mod attrs;
 mod document;
+mod entities;
 mod ir;
 mod model;
 mod patch;
@@ -53,6 +54,21 @@ pub fn derive_document(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as DeriveInput);
     ir::Document::parse(&input)
         .map(|d| document::expand(&d))
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Derives `dynamodel::FromItem` for an enum whose variants each hold one tagged model
+/// (`Person(Person)`): an item is decoded as the variant its entity tag names.
+///
+/// Also generates `E::ENTITIES`, the variants' entity names in declaration order, and
+/// `From<Model> for E` per variant. A model that is not tagged (`#[dynamodel(entity = "...")]`) is
+/// a compile-time error.
+#[proc_macro_derive(Entities)]
+pub fn derive_entities(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as DeriveInput);
+    entities::Entities::parse(&input)
+        .map(|e| entities::expand(&e))
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

@@ -1,9 +1,26 @@
 //! What the derives generate beyond reads and writes, checked without DynamoDB: index name
-//! constants and entity tags.
+//! constants, entity tags and a union of entities.
 
-use dynamodel::Model;
-use orders_example::Order;
+use dynamodel::expr::AttributeValue;
+use dynamodel::{Error, FromItem, Item, Model};
+use orders_example::{Customer, CustomerItem, Order};
 use serde::{Deserialize, Serialize};
+
+/// An item as a table would store it: the fields and, when tagged, the entity.
+fn item<M: Model>(model: &M, tag: Option<&str>) -> Item {
+    let mut item: Item = serde_dynamo::to_item(model).unwrap();
+    if let Some(tag) = tag {
+        item.insert("_type".into(), AttributeValue::S(tag.into()));
+    }
+    item
+}
+
+fn customer() -> Customer {
+    Customer {
+        customer_id: "c1".into(),
+        name: "Ada".into(),
+    }
+}
 
 #[test]
 fn an_index_name_is_a_constant_on_the_model() {
@@ -32,11 +49,35 @@ fn entity_makes_a_model_tagged() {
     assert_eq!(Order::ENTITY_ATTRIBUTE, Some("_type"));
     // The derive cannot read the library's constant, so it repeats it: they must agree.
     assert_eq!(
-        Order::ENTITY_ATTRIBUTE,
+        Customer::ENTITY_ATTRIBUTE,
         Some(dynamodel::DEFAULT_ENTITY_ATTRIBUTE)
     );
     assert_eq!(OwnAttribute::ENTITY_ATTRIBUTE, Some("kind"));
 
     assert_eq!(Untagged::ENTITY, "Untagged", "the struct name");
     assert_eq!(Untagged::ENTITY_ATTRIBUTE, None);
+}
+
+#[test]
+fn a_union_lists_its_entities_and_decodes_by_tag() {
+    assert_eq!(CustomerItem::ENTITIES, ["Customer", "Order"]);
+
+    let order = Order::cart("c1", "o1", 100);
+    assert_eq!(
+        CustomerItem::from_item(item(&order, Some("Order"))).unwrap(),
+        CustomerItem::from(order.clone())
+    );
+    assert_eq!(
+        CustomerItem::from_item(item(&customer(), Some("Customer"))).unwrap(),
+        CustomerItem::Customer(customer())
+    );
+    // An item written before its model was tagged is the first variant it decodes as.
+    assert_eq!(
+        CustomerItem::from_item(item(&order, None)).unwrap(),
+        CustomerItem::Order(order.clone())
+    );
+    match CustomerItem::from_item(item(&order, Some("Invoice"))) {
+        Err(Error::UnknownEntity { found }) => assert_eq!(found, "Invoice"),
+        other => panic!("expected UnknownEntity, got {other:?}"),
+    }
 }
