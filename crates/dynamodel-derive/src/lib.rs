@@ -1,9 +1,11 @@
-//! `#[derive(Model)]`, `#[derive(Document)]` and `#[derive(Entities)]` for dynamodel.
+//! `#[derive(Model)]`, `#[derive(Document)]`, `#[derive(Entities)]` and `#[derive(Projection)]` for
+//! dynamodel.
 //!
 //! Everything is checked while compiling: key templates name real fields, attribute options are known,
-//! the generated typed paths and patches follow the struct's fields and types, and a union holds
-//! tagged models only. Each derive parses its input into a validated form (`attrs`, `ir`,
-//! `template`) and generates code from it (`model`, `paths`, `patch`, `document`, `entities`).
+//! the generated typed paths and patches follow the struct's fields and types, a union holds tagged
+//! models only, and a projection's fields are the model's. Each derive parses its input into a
+//! validated form (`attrs`, `ir`, `template`) and generates code from it (`model`, `paths`, `patch`,
+//! `document`, `entities`, `projection`).
 #![warn(missing_docs)]
 
 use proc_macro::TokenStream;
@@ -16,6 +18,7 @@ mod ir;
 mod model;
 mod patch;
 mod paths;
+mod projection;
 mod template;
 
 /// Derives `dynamodel::Model`, typed field paths (`T::fields()`), a patch type (`TPatch`),
@@ -69,6 +72,22 @@ pub fn derive_entities(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as DeriveInput);
     entities::Entities::parse(&input)
         .map(|e| entities::expand(&e))
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Derives `dynamodel::Projection` for a struct holding some fields of a model, named in
+/// `#[dynamodel(model = Person)]`.
+///
+/// Each field (except those serde skips) must be a field of the model with exactly the same type;
+/// a misnamed or mistyped field does not compile, and the error points at it. Fields marked
+/// `#[dynamodel(nested)]` on the model cannot be projected: project a model's plain fields. The
+/// stored names are the model's; give the projection's fields the same `#[serde(rename)]`.
+#[proc_macro_derive(Projection, attributes(dynamodel))]
+pub fn derive_projection(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as DeriveInput);
+    projection::Projection::parse(&input)
+        .map(|p| projection::expand(&p))
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

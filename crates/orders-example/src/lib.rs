@@ -2,10 +2,10 @@
 //! to people: orders live under their customer (`CUSTOMER#<id>` / `ORDER#<id>`), a global index lists
 //! them by status, carts expire through TTL, and the shipping address is a nested map that a patch
 //! updates field by field. A customer's profile shares the partition of their orders, and
-//! [`CustomerItem`] reads either.
+//! [`CustomerItem`] reads either; [`OrderSummary`] reads a few fields of an order.
 #![warn(missing_docs)]
 
-use dynamodel::{Document, Entities, Model, OffsetDateTime};
+use dynamodel::{Document, Entities, Model, OffsetDateTime, Projection};
 use garde::Validate;
 use serde::{Deserialize, Serialize};
 
@@ -125,4 +125,19 @@ pub enum CustomerItem {
     Customer(Customer),
     /// An order.
     Order(Order),
+}
+
+/// An order's status and total, read without the rest of it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Projection)]
+#[dynamodel(model = Order)]
+pub struct OrderSummary {
+    /// The order's id.
+    pub order_id: String,
+    /// Its status.
+    pub status: String,
+    /// Its total in cents.
+    pub total_cents: u64,
+    /// Gift wrapping requested (stored as `gift`, as on [`Order`]).
+    #[serde(rename = "gift")]
+    pub gift_wrap: bool,
 }

@@ -1,9 +1,9 @@
 //! What the derives generate beyond reads and writes, checked without DynamoDB: index name
-//! constants, entity tags and a union of entities.
+//! constants, entity tags, a union of entities and a projection.
 
-use dynamodel::expr::AttributeValue;
-use dynamodel::{Error, FromItem, Item, Model};
-use orders_example::{Customer, CustomerItem, Order};
+use dynamodel::expr::{AttributeValue, attr};
+use dynamodel::{Error, FromItem, Item, Model, Projection};
+use orders_example::{Customer, CustomerItem, Order, OrderSummary};
 use serde::{Deserialize, Serialize};
 
 /// An item as a table would store it: the fields and, when tagged, the entity.
@@ -80,4 +80,40 @@ fn a_union_lists_its_entities_and_decodes_by_tag() {
         Err(Error::UnknownEntity { found }) => assert_eq!(found, "Invoice"),
         other => panic!("expected UnknownEntity, got {other:?}"),
     }
+}
+
+#[derive(Debug, Deserialize, dynamodel::Projection)]
+#[dynamodel(model = Order)]
+#[allow(dead_code)]
+struct Total {
+    total_cents: u64,
+    #[serde(skip)]
+    seen: bool,
+}
+
+#[test]
+fn a_projection_reads_the_model_s_stored_names() {
+    assert_eq!(
+        OrderSummary::paths(),
+        [
+            attr("order_id"),
+            attr("status"),
+            attr("total_cents"),
+            attr("gift")
+        ]
+    );
+    assert_eq!(Total::paths(), [attr("total_cents")], "serde skips `seen`");
+
+    let mut order = Order::cart("c1", "o1", 100);
+    order.gift_wrap = true;
+    let summary: OrderSummary = serde_dynamo::from_item(item(&order, None)).unwrap();
+    assert_eq!(
+        summary,
+        OrderSummary {
+            order_id: "o1".into(),
+            status: "cart".into(),
+            total_cents: 100,
+            gift_wrap: true,
+        }
+    );
 }
