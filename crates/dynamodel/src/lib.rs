@@ -106,7 +106,7 @@ pub use table::{
 pub use update::{Update, UpdateOptions};
 pub use validation::{FieldError, ValidationErrors};
 
-pub use dynamodel_derive::{Document, Model};
+pub use dynamodel_derive::{Document, Entities, Model, Projection};
 pub use garde;
 pub use time::OffsetDateTime;
 pub use typed::{Document, Patch, TypedPath, attribute_value};

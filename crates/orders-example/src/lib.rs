@@ -1,10 +1,11 @@
 //! An order book modelled with dynamodel, to show (and test) that nothing in the library is specific
 //! to people: orders live under their customer (`CUSTOMER#<id>` / `ORDER#<id>`), a global index lists
 //! them by status, carts expire through TTL, and the shipping address is a nested map that a patch
-//! updates field by field.
+//! updates field by field. A customer's profile shares the partition of their orders, and
+//! [`CustomerItem`] reads either; [`OrderSummary`] reads a few fields of an order.
 #![warn(missing_docs)]
 
-use dynamodel::{Document, Model, OffsetDateTime};
+use dynamodel::{Document, Entities, Model, OffsetDateTime, Projection};
 use garde::Validate;
 use serde::{Deserialize, Serialize};
 
@@ -102,4 +103,41 @@ impl Order {
             version: 0,
         }
     }
+}
+
+/// A customer's profile, stored in the partition of their orders.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Model)]
+#[dynamodel(entity = "Customer", pk = "CUSTOMER#{customer_id}", sk = "PROFILE")]
+pub struct Customer {
+    /// Who they are.
+    pub customer_id: String,
+    /// Their name.
+    pub name: String,
+}
+
+/// Any item of a customer's partition: the profile or one of the orders, told apart by their
+/// entity tag.
+#[derive(Debug, Clone, PartialEq, Entities)]
+// A variant holds the model itself (a `Box<Order>` is no model); items are matched as they are read.
+#[allow(clippy::large_enum_variant)]
+pub enum CustomerItem {
+    /// The profile.
+    Customer(Customer),
+    /// An order.
+    Order(Order),
+}
+
+/// An order's status and total, read without the rest of it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Projection)]
+#[dynamodel(model = Order)]
+pub struct OrderSummary {
+    /// The order's id.
+    pub order_id: String,
+    /// Its status.
+    pub status: String,
+    /// Its total in cents.
+    pub total_cents: u64,
+    /// Gift wrapping requested (stored as `gift`, as on [`Order`]).
+    #[serde(rename = "gift")]
+    pub gift_wrap: bool,
 }

@@ -6,6 +6,7 @@
 mod batch;
 mod compile_fail;
 mod derive;
+mod generated;
 mod helpers;
 mod options;
 mod roundtrip;
