@@ -350,7 +350,7 @@ async fn library(client: &Client, table: &Table, n: usize) -> Value {
                             let out = client
                                 .query()
                                 .table_name(name)
-                                .index_name("gsi1")
+                                .index_name(Person::GSI1_INDEX)
                                 .key_condition_expression("#p = :p")
                                 .expression_attribute_names("#p", "gsi1pk")
                                 .expression_attribute_values(
@@ -435,7 +435,9 @@ async fn library(client: &Client, table: &Table, n: usize) -> Value {
                     block(count, |_| {
                         let table = table.clone();
                         async move {
-                            let q = Query::index("gsi1", "PERSON").descending().limit(20);
+                            let q = Query::index(Person::GSI1_INDEX, "PERSON")
+                                .descending()
+                                .limit(20);
                             let page = table.query::<Person>(&q).await.unwrap();
                             std::hint::black_box(page);
                         }

@@ -22,7 +22,7 @@ pub mod tls;
 pub use config::{Access, AllowedOrigins, Config, ConfigError, CursorKeySetting};
 pub use cursor_key::{CursorKeyError, CursorKeys};
 pub use http::{Edge, Function};
-pub use model::{Person, PersonId, table_spec};
+pub use model::{PeopleItem, Person, PersonId, table_spec};
 pub use service::{Actor, PeopleService, PersonInput};
 
 /// The edge for `function`, with its DynamoDB client (built once per process).

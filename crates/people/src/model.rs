@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// The index that lists people newest first.
-pub const LIST_INDEX: &str = "gsi1";
+pub const LIST_INDEX: &str = Person::GSI1_INDEX;
 /// The partition of [`LIST_INDEX`] that holds every person.
 pub const LIST_PARTITION: &str = "PERSON";
 /// Stored lowercase copy of the name, for case-insensitive prefix filters.
@@ -82,6 +82,7 @@ impl<'de> Deserialize<'de> for PersonId {
 /// A person as stored and as returned by the API.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, Model)]
 #[dynamodel(
+    entity = "person",
     pk = "PERSON#{id}",
     sk = "PROFILE",
     index(name = "gsi1", pk = "PERSON", sk = "{id}"),
@@ -253,7 +254,7 @@ pub fn normalise_tag(tag: &str) -> String {
 /// Holds an email for one person: written, moved and deleted in the same transaction as the person,
 /// so two people can never hold the same email.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Model)]
-#[dynamodel(pk = "EMAIL#{email}", sk = "EMAIL")]
+#[dynamodel(entity = "email_claim", pk = "EMAIL#{email}", sk = "EMAIL")]
 pub struct EmailClaim {
     /// The normalised email.
     pub email: String,
@@ -264,7 +265,7 @@ pub struct EmailClaim {
 /// Holds the one person a caller limited to `people/self` may own: created in the same transaction
 /// as that person, so such a caller can never create a second one, and released when it is deleted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Model)]
-#[dynamodel(pk = "OWNER#{owner}", sk = "OWNER")]
+#[dynamodel(entity = "owner_claim", pk = "OWNER#{owner}", sk = "OWNER")]
 pub struct OwnerClaim {
     /// The token subject.
     pub owner: String,
@@ -276,7 +277,7 @@ pub struct OwnerClaim {
 /// same answer without a second write. Scoped to the caller, so one caller's key never replays
 /// another's response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Model)]
-#[dynamodel(pk = "IDEMPOTENCY#{scope}", sk = "REQUEST")]
+#[dynamodel(entity = "idempotency", pk = "IDEMPOTENCY#{scope}", sk = "REQUEST")]
 pub struct IdempotencyRecord {
     /// The caller's subject (or `-` without one), `#`, and the key.
     pub scope: String,
@@ -297,6 +298,20 @@ pub struct IdempotencyRecord {
     /// When DynamoDB removes the record (epoch seconds).
     #[dynamodel(ttl)]
     pub expires_at: Option<i64>,
+}
+
+/// Any item of the people table: what a scan or the table's stream reads. Every model of the
+/// table is tagged (`_type`), so each item decodes as what it is.
+#[derive(Debug, Clone, PartialEq, dynamodel::Entities)]
+pub enum PeopleItem {
+    /// A person.
+    Person(Person),
+    /// The claim on a person's email.
+    EmailClaim(EmailClaim),
+    /// The claim of a `people/self` caller on its one person.
+    OwnerClaim(OwnerClaim),
+    /// A stored answer to an idempotent write.
+    Idempotency(IdempotencyRecord),
 }
 
 #[cfg(test)]

@@ -15,4 +15,5 @@ mod outages;
 mod patch;
 mod requests;
 mod routing;
+mod table;
 mod tls;
