@@ -10,5 +10,6 @@ mod generated;
 mod helpers;
 mod options;
 mod roundtrip;
+mod semantics;
 mod ttl;
 mod writes;
