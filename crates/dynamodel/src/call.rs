@@ -15,7 +15,10 @@ use std::future::Future;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
 use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemOutput;
+use aws_sdk_dynamodb::operation::create_table::CreateTableOutput;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemOutput;
+use aws_sdk_dynamodb::operation::delete_table::DeleteTableOutput;
+use aws_sdk_dynamodb::operation::describe_table::DescribeTableOutput;
 use aws_sdk_dynamodb::operation::get_item::GetItemOutput;
 use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
 use aws_sdk_dynamodb::operation::query::QueryOutput;
@@ -23,6 +26,7 @@ use aws_sdk_dynamodb::operation::scan::ScanOutput;
 use aws_sdk_dynamodb::operation::transact_get_items::TransactGetItemsOutput;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
+use aws_sdk_dynamodb::operation::update_time_to_live::UpdateTimeToLiveOutput;
 use aws_sdk_dynamodb::types::{AttributeValue, ConsumedCapacity, ReturnConsumedCapacity};
 use tracing::Instrument;
 
@@ -89,6 +93,22 @@ many!(
     BatchWriteItemOutput,
     TransactGetItemsOutput,
     TransactWriteItemsOutput
+);
+
+macro_rules! administrative {
+    ($($output:ty),*) => {$(
+        impl Response for $output {
+            fn consumed(&self) -> Option<f64> {
+                None
+            }
+        }
+    )*};
+}
+administrative!(
+    CreateTableOutput,
+    DescribeTableOutput,
+    DeleteTableOutput,
+    UpdateTimeToLiveOutput
 );
 
 impl Response for QueryOutput {

@@ -10,7 +10,9 @@ use aws_sdk_dynamodb::types::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::call::call;
 use crate::error::{Error, Result};
+use crate::expr::Placeholders;
 
 /// The type of a key attribute (stored as DynamoDB's `S`, `N` or `B`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -265,22 +267,22 @@ pub async fn create_table(client: &Client, name: &str, spec: &TableSpec) -> Resu
                 .expect("name, keys and projection are set"),
         );
     }
-    req.send().await.map_err(|e| Error::sdk("CreateTable", e))?;
+    call("CreateTable", name, Placeholders::default(), |_| req.send()).await?;
     wait_until_active(client, name).await?;
     if let Some(ttl) = &spec.ttl_attribute {
-        client
-            .update_time_to_live()
-            .table_name(name)
-            .time_to_live_specification(
-                TimeToLiveSpecification::builder()
-                    .attribute_name(ttl)
-                    .enabled(true)
-                    .build()
-                    .expect("name and flag are set"),
-            )
-            .send()
-            .await
-            .map_err(|e| Error::sdk("UpdateTimeToLive", e))?;
+        let specification = TimeToLiveSpecification::builder()
+            .attribute_name(ttl)
+            .enabled(true)
+            .build()
+            .expect("name and flag are set");
+        call("UpdateTimeToLive", name, Placeholders::default(), |_| {
+            client
+                .update_time_to_live()
+                .table_name(name)
+                .time_to_live_specification(specification)
+                .send()
+        })
+        .await?;
     }
     Ok(())
 }
@@ -288,12 +290,10 @@ pub async fn create_table(client: &Client, name: &str, spec: &TableSpec) -> Resu
 /// Polls `DescribeTable` until the table is active (at most ~60 s).
 pub async fn wait_until_active(client: &Client, name: &str) -> Result<()> {
     for _ in 0..600 {
-        let out = client
-            .describe_table()
-            .table_name(name)
-            .send()
-            .await
-            .map_err(|e| Error::sdk("DescribeTable", e))?;
+        let out = call("DescribeTable", name, Placeholders::default(), |_| {
+            client.describe_table().table_name(name).send()
+        })
+        .await?;
         if out.table().and_then(|t| t.table_status()) == Some(&TableStatus::Active) {
             return Ok(());
         }
@@ -304,28 +304,27 @@ pub async fn wait_until_active(client: &Client, name: &str) -> Result<()> {
 
 /// Deletes the table.
 pub async fn delete_table(client: &Client, name: &str) -> Result<()> {
-    client
-        .delete_table()
-        .table_name(name)
-        .send()
-        .await
-        .map_err(|e| Error::sdk("DeleteTable", e))?;
+    call("DeleteTable", name, Placeholders::default(), |_| {
+        client.delete_table().table_name(name).send()
+    })
+    .await?;
     Ok(())
 }
 
 /// True when the table exists.
 pub async fn table_exists(client: &Client, name: &str) -> Result<bool> {
-    match client.describe_table().table_name(name).send().await {
+    let described = call("DescribeTable", name, Placeholders::default(), |_| {
+        client.describe_table().table_name(name).send()
+    })
+    .await;
+    match described {
         Ok(_) => Ok(true),
-        Err(e) => {
-            let err = Error::sdk("DescribeTable", e);
-            match &err {
-                Error::Sdk {
-                    kind: crate::SdkErrorKind::ResourceNotFound,
-                    ..
-                } => Ok(false),
-                _ => Err(err),
-            }
-        }
+        Err(err) => match &err {
+            Error::Sdk {
+                kind: crate::SdkErrorKind::ResourceNotFound,
+                ..
+            } => Ok(false),
+            _ => Err(err),
+        },
     }
 }
