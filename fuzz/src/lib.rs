@@ -86,30 +86,23 @@ pub fn check_input(input: PersonInput, headers: &HeaderMap) {
     }
 }
 
-/// What the service does with a merge patch before it calls DynamoDB: apply it to the stored
-/// person, normalise, validate, and build the update expression.
+/// What the service does with a merge patch before it calls DynamoDB: plan it against the stored
+/// person (apply, normalise, validate, diff into the update expression), as `Table::patch` does.
 pub fn check_patch(patch: PersonPatch, headers: &HeaderMap) {
     if patch.is_empty() {
         return;
     }
-    let mut next = stored();
-    patch.apply(&mut next);
-    next.before_save();
-    if let Err(errors) = Model::validate(&next) {
-        return assert_client_error(
+    match services().table.plan_patch(&stored(), &patch) {
+        Ok(planned) => {
+            let _ = planned.update.render(&mut Placeholders::default());
+        }
+        Err(dynamodel::Error::Validation(errors)) => assert_client_error(
             fuzzing::service_problem(ServiceError::Validation(errors)),
             headers,
             &"validation",
-        );
+        ),
+        Err(other) => panic!("planning a patch failed: {other}"),
     }
-    let normalised = PersonPatch {
-        name: patch.name.as_ref().map(|_| next.name.clone()),
-        email: patch.email.as_ref().map(|_| next.email.clone()),
-        phone: patch.phone.as_ref().map(|_| next.phone.clone()),
-        tags: patch.tags.as_ref().map(|_| next.tags.clone()),
-    };
-    let update = normalised.to_update().set_derived(&next);
-    let _ = update.render(&mut Placeholders::default());
 }
 
 /// The key that signs the list's cursors in the targets: fixed, so committed seeds hold real cursors.
@@ -140,6 +133,8 @@ impl HttpClient for EmptyPages {
 
 struct Services {
     runtime: tokio::runtime::Runtime,
+    /// The table the services use (no network behind it).
+    table: Table,
     /// Signs its cursors with [`CURSOR_KEY`], as the list function does.
     signed: PeopleService,
     /// No key: unsigned cursors, checked against the key schema only (dynamodel without a key).
@@ -163,7 +158,8 @@ fn services() -> &'static Services {
                 .build()
                 .expect("a runtime"),
             signed: PeopleService::new(table.clone().with_cursor_key(key)),
-            unsigned: PeopleService::new(table),
+            unsigned: PeopleService::new(table.clone()),
+            table,
         };
         // The targets reach the checks behind the signature only while a cursor forged for the list
         // query is one the list accepts: a change to the list query must not silently skip them.
