@@ -175,3 +175,4 @@ fuzz-smoke: fuzz-build ## a short fuzz run of every target (FUZZ_SMOKE_SECONDS, 
 include infra/infra.mk
 include benchmarks/bench.mk
 include schemathesis.mk
+include web/web.mk
