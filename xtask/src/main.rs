@@ -16,7 +16,11 @@
 //! `.tools/dynamodb-data` and the list's cursor key in `.tools/dev-cursor-key`; otherwise each run
 //! signs cursors with a new random `CURSOR_KEY`, unless one is set) and `AUTH` (`off`, the default:
 //! no tokens; `on`: the local gateway verifies tokens from `xtask token` as API Gateway's JWT
-//! authorizer would, and the functions check the claims it hands them).
+//! authorizer would, and the functions check the claims it hands them), and `RELOAD` (`on`, the
+//! default: `cargo lambda watch` rebuilds and restarts the functions when a file in the work tree
+//! changes; `off`: it never restarts them, for test runs that must not see a function stop under
+//! them). `dev` invokes every function once before it reports ready (the first invocation waits for
+//! watch to build the function), and stops with an error if one does not answer.
 
 mod gateway;
 mod jwt;
@@ -145,6 +149,15 @@ fn auth_on() -> Result<bool, String> {
     }
 }
 
+/// `RELOAD` for `dev`: true for `on` (the default), false for `off`.
+fn reload_on() -> Result<bool, String> {
+    match env_or("RELOAD", "on").as_str() {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err("RELOAD must be on or off".to_owned()),
+    }
+}
+
 /// The list function's `CURSOR_KEY` for `dev`: `CURSOR_KEY` from the environment if set; with
 /// `persist`, the key in `.tools/dev-cursor-key` (made on first use), so cursors survive a restart
 /// as the data does; otherwise 32 new random bytes per run. Base64.
@@ -185,6 +198,7 @@ fn dev() -> Result<(), String> {
     use std::os::unix::process::CommandExt;
 
     let auth = auth_on()?;
+    let reload = reload_on()?;
     let authorizer = if auth {
         let dir = jwt::key_dir();
         let (key, created) = jwt::DevKey::load_or_create(&dir)?;
@@ -274,6 +288,11 @@ fn dev() -> Result<(), String> {
         ])
         .arg(watch_port.to_string())
         .arg("--disable-cors")
+        .args(if reload {
+            None
+        } else {
+            Some("--ignore-changes")
+        })
         .current_dir(&root)
         .env("PATH", path)
         .env("TABLE_NAME", &table)
@@ -302,9 +321,12 @@ fn dev() -> Result<(), String> {
         }
     };
 
-    let ready = dynamodb_local::wait_until_ready(watch_port, Duration::from_secs(60));
+    let mut ready = dynamodb_local::wait_until_ready(watch_port, Duration::from_secs(60))
+        .map_err(|e| format!("cargo lambda watch did not listen on port {watch_port}: {e}"));
+    let mut watch_exit = None;
     if ready.is_ok() {
         let invoke_base = format!("http://127.0.0.1:{watch_port}");
+        let (warmed_tx, warmed_rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -316,14 +338,67 @@ fn dev() -> Result<(), String> {
                     .expect("a non-blocking listener");
                 let listener = tokio::net::TcpListener::from_std(gateway_listener)
                     .expect("the gateway's listener");
-                gateway::Gateway::new(&invoke_base, authorizer)
-                    .serve(listener)
-                    .await;
+                let gateway = std::sync::Arc::new(gateway::Gateway::new(&invoke_base, authorizer));
+                // Requests are served while the functions warm up; they wait as long as the warm-up.
+                tokio::spawn(gateway.clone().serve(listener));
+                let _ = warmed_tx.send(gateway.warm().await);
+                std::future::pending::<()>().await;
             });
         });
+        println!(
+            "starting the functions under cargo lambda watch on 127.0.0.1:{watch_port} (the first start builds them)..."
+        );
+        // The warm-up ends within the gateway's cold-start bound; Ctrl-C or watch exiting end it sooner.
+        let warmed = loop {
+            if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                break None;
+            }
+            if let Ok(Some(status)) = watch.try_wait() {
+                watch_exit = Some(status);
+                break None;
+            }
+            match warmed_rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(outcomes) => break Some(outcomes),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    break Some(Vec::new());
+                }
+            }
+        };
+        let mut failed = Vec::new();
+        for (function, outcome) in warmed.iter().flatten() {
+            match outcome {
+                Ok(took) => println!("  {function:<14} ready ({:.1} s)", took.as_secs_f64()),
+                Err(e) => {
+                    println!("  {function:<14} FAILED: {e}");
+                    failed.push(*function);
+                }
+            }
+        }
+        if let Some(status) = watch_exit {
+            ready = Err(format!(
+                "cargo lambda watch exited while the functions started: {status}"
+            ));
+        } else if warmed.as_ref().is_some_and(Vec::is_empty) {
+            ready = Err("the local API Gateway stopped".to_owned());
+        } else if !failed.is_empty() {
+            ready = Err(format!(
+                "{} did not start under cargo lambda watch (its build or start failed: see above)",
+                failed.join(", ")
+            ));
+        }
+    }
+    if ready.is_ok() && watch_exit.is_none() && !stop.load(std::sync::atomic::Ordering::SeqCst) {
         println!();
         println!("  people API   http://127.0.0.1:{api_port}/people");
-        println!("  functions    cargo lambda watch on 127.0.0.1:{watch_port} (rebuilt on change)");
+        println!(
+            "  functions    cargo lambda watch on 127.0.0.1:{watch_port} ({})",
+            if reload {
+                "rebuilt on change"
+            } else {
+                "RELOAD=off: not rebuilt on change"
+            }
+        );
         if auth {
             println!(
                 "  auth         on: tokens from `make token` (issuer {}, audience {}, key in .tools/dev-jwt/)",
@@ -344,13 +419,12 @@ fn dev() -> Result<(), String> {
         );
         println!("  Ctrl-C stops both.");
         println!();
-    } else {
+    } else if let Err(e) = &ready {
         stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        eprintln!("xtask: cargo lambda watch did not listen on port {watch_port}");
+        eprintln!("xtask: {e}");
     }
 
-    let mut watch_exit = None;
-    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+    while watch_exit.is_none() && !stop.load(std::sync::atomic::Ordering::SeqCst) {
         if let Ok(Some(status)) = watch.try_wait() {
             watch_exit = Some(status);
             break;
