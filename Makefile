@@ -88,10 +88,10 @@ dev: tools ## run the API on http://127.0.0.1:$(PORT)/people against DynamoDB Lo
 	$(CARGO) run $(LOCKED) --quiet -p xtask -- dev
 
 token: ## print a token for AUTH=on make dev: make token SUB=alice SCOPES="people/self" [TTL=3600]
-	@cargo run --quiet -p xtask -- token --sub "$(SUB)" --scopes "$(SCOPES)" --ttl "$(TTL)"
+	@$(CARGO) run $(LOCKED) --quiet -p xtask -- token --sub "$(SUB)" --scopes "$(SCOPES)" --ttl "$(TTL)"
 
 seed: ## create example people through the running API
-	cargo run --quiet -p xtask -- seed http://127.0.0.1:$(PORT)
+	$(CARGO) run $(LOCKED) --quiet -p xtask -- seed http://127.0.0.1:$(PORT)
 
 test: tools test-rust fuzz-smoke infra-test ## every test: format, lint, unit, DynamoDB Local, end to end, fuzz smoke, infrastructure
 	$(MAKE) --no-print-directory contract-test
@@ -107,10 +107,10 @@ build: tools ## release bootstraps for x86_64 in target/lambda/
 	@ls -l target/lambda/*/bootstrap
 
 table-spec: ## regenerate infra/table-spec.json from the Rust model
-	cargo run --quiet -p xtask -- table-spec > infra/table-spec.json
+	$(CARGO) run $(LOCKED) --quiet -p xtask -- table-spec > infra/table-spec.json
 
 routes: ## regenerate infra/routes.json from the Rust route table
-	cargo run --quiet -p xtask -- routes > infra/routes.json
+	$(CARGO) run $(LOCKED) --quiet -p xtask -- routes > infra/routes.json
 
 clean: ## remove build output and installed tools
 	cargo clean

@@ -51,7 +51,7 @@ def free_port():
 def build():
     bins = [a for b in FUNCTIONS + TOOLS for a in ("--bin", b)]
     t = time.time()
-    run(["cargo", "lambda", "build", "--release", "--lambda-dir", os.path.join(OUT, "x86_64"), *bins])
+    run(["cargo", "lambda", "build", "--release", "--locked", "--lambda-dir", os.path.join(OUT, "x86_64"), *bins])
     x86_seconds = time.time() - t
     arm = None
     if ARM64:
@@ -59,7 +59,7 @@ def build():
             subprocess.run(["rustup", "target", "add", "aarch64-unknown-linux-gnu"], check=True, capture_output=True, timeout=300)
             t = time.time()
             fbins = [a for b in FUNCTIONS + ["hello"] for a in ("--bin", b)]
-            run(["cargo", "lambda", "build", "--release", "--arm64", "--lambda-dir", os.path.join(OUT, "arm64"), *fbins])
+            run(["cargo", "lambda", "build", "--release", "--locked", "--arm64", "--lambda-dir", os.path.join(OUT, "arm64"), *fbins])
             arm = time.time() - t
         except Exception as e:  # noqa: BLE001 - reported, not hidden
             arm = f"not measured: {e}"

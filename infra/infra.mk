@@ -12,10 +12,11 @@ CDK_FLAGS   := --no-notices -c stage=$(STAGE) $(CDK_CONTEXT)
 EXAMPLE_API_DOMAIN := -c apiDomainName=api.people.example.com
 EXAMPLE_API_CERT    = -c apiCertificateArn=arn:aws:acm:$(1):123456789012:certificate/00000000-0000-0000-0000-000000000000
 INFRA_TEST_OUT     := $(ROOT)/cdk.out/test
-CFN_LINT_VERSION := 1.58.0
-CHECKOV_VERSION  := 3.3.30
 INFRA_NPM_STAMP  := $(INFRA)/node_modules/.package-lock.stamp
-INFRA_PIP_STAMP  := $(VENV)/.infra-lint-$(CFN_LINT_VERSION)-$(CHECKOV_VERSION)
+# cfn-lint and checkov, hash-pinned with their dependencies (requirements/infra-lint.in says how to
+# regenerate the file). The stamp follows the requirements file: a new pin reinstalls.
+INFRA_LINT_REQUIREMENTS := $(ROOT)/requirements/infra-lint.txt
+INFRA_PIP_STAMP  := $(VENV)/.infra-lint-stamp
 export CDK_DISABLE_CLI_TELEMETRY := true
 LAMBDA_BINS  := --bin people-get --bin people-put --bin people-list --bin people-delete
 
@@ -25,8 +26,8 @@ $(INFRA_NPM_STAMP): $(INFRA)/package-lock.json
 	cd $(INFRA) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(INFRA_PIP_STAMP): $(VENV)/.stamp
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check cfn-lint==$(CFN_LINT_VERSION) checkov==$(CHECKOV_VERSION)
+$(INFRA_PIP_STAMP): $(VENV)/.stamp $(INFRA_LINT_REQUIREMENTS)
+	$(PIP_INSTALL) -r $(INFRA_LINT_REQUIREMENTS)
 	touch $@
 
 infra-deps: $(INFRA_NPM_STAMP) $(INFRA_PIP_STAMP)
@@ -49,7 +50,7 @@ diff: infra-deps ## show what a deploy would change (needs AWS credentials)
 	$(CDK) diff $(CDK_FLAGS) --all
 
 deploy: tools infra-deps ## build the four arm64 functions and deploy (STAGE=dev|prod; needs AWS credentials)
-	cargo lambda build --release --arm64 $(LAMBDA_BINS)
+	$(CARGO) lambda build --release $(LOCKED) --arm64 $(LAMBDA_BINS)
 	$(CDK) deploy $(CDK_FLAGS) -c requireBuiltFunctions=true --require-approval broadening --all
 
 destroy: infra-deps ## delete the stack (and its edge stack; prod keeps its table, user pool, bucket and logs)
