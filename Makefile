@@ -83,7 +83,7 @@ dynamodb-local-check:
 	  exit 1; \
 	fi
 
-dev: tools ## run the API on http://127.0.0.1:$(PORT)/people against DynamoDB Local (Ctrl-C stops it); AUTH=on requires tokens
+dev: tools web-build ## the web app on http://127.0.0.1:$(PORT)/ and the API under /people, on DynamoDB Local (Ctrl-C stops it); AUTH=on requires tokens
 	$(CARGO) build $(LOCKED) --workspace --bins
 	$(CARGO) run $(LOCKED) --quiet -p xtask -- dev
 

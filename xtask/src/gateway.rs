@@ -19,6 +19,10 @@
 //! token, so tools and people reach the contract on the same origin as the API. The deployed API
 //! does not serve it.
 //!
+//! The web app is served on the same origin, as CloudFront serves it beside `/people*` ([`web`]):
+//! `/`, `/index.html` and `/assets/*` from `web/dist` with the deployed caching and security headers,
+//! `/config.json` with the page's sign-in settings, and with `AUTH=on` a development token endpoint.
+//!
 //! The gateway never waits for a function without a bound, and never lets `cargo lambda watch`
 //! queue more than it can hold:
 //!
@@ -55,6 +59,8 @@ use serde_json::{Map, Value, json};
 use tokio::sync::Semaphore;
 
 use crate::jwt::{Authorizer, Decision};
+
+mod web;
 
 /// API Gateway's limit on an HTTP API request body.
 const MAX_PAYLOAD: usize = 10 * 1024 * 1024;
@@ -100,6 +106,8 @@ pub struct Gateway {
     timeouts: Timeouts,
     /// Every function of the route table, by binary name.
     upstreams: HashMap<&'static str, Upstream>,
+    /// The web app (`web/dist`) and its settings.
+    site: web::Site,
 }
 
 /// What the gateway knows of one function under `cargo lambda watch`.
@@ -174,6 +182,11 @@ impl Gateway {
                 (function.binary(), upstream)
             })
             .collect();
+        // With AUTH=on the page gets tokens signed with the key the authorizer trusts.
+        let site = web::Site::new(
+            dynamodb_local::workspace_root().join("web/dist"),
+            authorizer.as_ref().map(|_| crate::jwt::key_dir()),
+        );
         Self {
             routes,
             invoke_url: format!("{}/2015-03-31/functions", invoke_base.trim_end_matches('/')),
@@ -181,6 +194,7 @@ impl Gateway {
             authorizer,
             timeouts,
             upstreams,
+            site,
         }
     }
 
@@ -363,6 +377,9 @@ impl Gateway {
             Ok(collected) => collected.to_bytes(),
             Err(_) => return message(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large"),
         };
+        if let Some(response) = self.site.answer(&parts, &body, peer) {
+            return response;
+        }
         let method = parts.method.as_str();
         let path = parts.uri.path();
         let target = self.route(method, path);
