@@ -93,8 +93,9 @@ token: ## print a token for AUTH=on make dev: make token SUB=alice SCOPES="peopl
 seed: ## create example people through the running API
 	$(CARGO) run $(LOCKED) --quiet -p xtask -- seed http://127.0.0.1:$(PORT)
 
-test: tools test-rust fuzz-smoke infra-test ## every test: format, lint, unit, DynamoDB Local, end to end, fuzz smoke, infrastructure
+test: tools test-rust fuzz-smoke infra-test ## every test: format, lint, unit, DynamoDB Local, end to end, fuzz smoke, infrastructure, contract, browser
 	$(MAKE) --no-print-directory contract-test
+	$(MAKE) --no-print-directory web-test
 
 test-rust:
 	$(CARGO) fmt --all --check

@@ -17,3 +17,35 @@ web-deps: $(WEB_NPM_STAMP)
 web-build: web-deps ## build the web app into web/dist (tsc, then vite build)
 	cd $(WEB) && node_modules/.bin/tsc --noEmit -p . && node_modules/.bin/vite build --logLevel warn
 	@echo "web: built web/dist; make dev serves it at http://127.0.0.1:$(PORT)/ (the API under /people on the same port)"
+
+# Browser tests (web/tests, node:test + playwright-core) against the stack `make dev` runs, which each
+# test file starts from the xtask binary on free ports with a fresh in-memory table: the app (AUTH=off)
+# and sign-in (AUTH=on). Screenshots go to target/web-screenshots/, each stack's log to target/web-tests/.
+# Debian's Chromium is the browser (playwright-core's own download does not work here).
+CHROMIUM  ?= /usr/bin/chromium
+export CHROMIUM
+WEB_TESTS ?= tests/app.test.ts tests/auth.test.ts
+WEB_NODE_TEST := node --import tsx --test --test-concurrency=1 --test-reporter=spec
+
+.PHONY: chromium-check web-stack web-test
+
+# Installs Debian's chromium with apt when it is missing and make runs as root (a fresh CI machine);
+# otherwise says how.
+chromium-check:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "web: installing Debian's chromium with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Chromium at $(CHROMIUM): sudo apt-get install -y chromium, or CHROMIUM=/path/to/chromium"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+# What the tests start: the xtask binary and the functions (as make dev builds them).
+web-stack: tools
+	$(CARGO) build $(LOCKED) --workspace --bins
+
+web-test: web-build chromium-check web-stack ## browser tests in headless Chromium against the local stack
+	cd $(WEB) && $(WEB_NODE_TEST) $(WEB_TESTS)
+	@echo "web: screenshots in target/web-screenshots/"
