@@ -19,15 +19,16 @@ web-build: web-deps ## build the web app into web/dist (tsc, then vite build)
 	@echo "web: built web/dist; make dev serves it at http://127.0.0.1:$(PORT)/ (the API under /people on the same port)"
 
 # Browser tests (web/tests, node:test + playwright-core) against the stack `make dev` runs, which each
-# test file starts from the xtask binary on free ports with a fresh in-memory table: the app (AUTH=off)
-# and sign-in (AUTH=on). Screenshots go to target/web-screenshots/, each stack's log to target/web-tests/.
+# test file starts from the xtask binary on free ports with a fresh in-memory table: the app (AUTH=off),
+# sign-in (AUTH=on) and the budgets (tests/budgets.test.ts, also `make web-audit`). Screenshots go to
+# target/web-screenshots/, the budgets to target/web-audit/, each stack's log to target/web-tests/.
 # Debian's Chromium is the browser (playwright-core's own download does not work here).
 CHROMIUM  ?= /usr/bin/chromium
 export CHROMIUM
-WEB_TESTS ?= tests/app.test.ts tests/auth.test.ts
+WEB_TESTS ?= tests/app.test.ts tests/auth.test.ts tests/budgets.test.ts
 WEB_NODE_TEST := node --import tsx --test --test-concurrency=1 --test-reporter=spec
 
-.PHONY: chromium-check web-stack web-test
+.PHONY: chromium-check web-stack web-test web-audit
 
 # Installs Debian's chromium with apt when it is missing and make runs as root (a fresh CI machine);
 # otherwise says how.
@@ -46,6 +47,11 @@ chromium-check:
 web-stack: tools
 	$(CARGO) build $(LOCKED) --workspace --bins
 
-web-test: web-build chromium-check web-stack ## browser tests in headless Chromium against the local stack
+web-test: web-build chromium-check web-stack ## browser tests in headless Chromium against the local stack, and the budgets
 	cd $(WEB) && $(WEB_NODE_TEST) $(WEB_TESTS)
-	@echo "web: screenshots in target/web-screenshots/"
+	@echo "web: screenshots in target/web-screenshots/; budgets (target/web-audit/budgets.md):"
+	@cat $(ROOT)/target/web-audit/budgets.md
+
+web-audit: web-build chromium-check web-stack ## measure the page's budgets: JS size, time to the list, Lighthouse, axe-core
+	cd $(WEB) && $(WEB_NODE_TEST) tests/budgets.test.ts
+	@cat $(ROOT)/target/web-audit/budgets.md
