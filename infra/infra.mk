@@ -49,7 +49,7 @@ synth: infra-deps ## synthesize the stack (STAGE=dev|prod, CDK_CONTEXT='-c key=v
 diff: infra-deps ## show what a deploy would change (needs AWS credentials)
 	$(CDK) diff $(CDK_FLAGS) --all
 
-deploy: tools infra-deps ## build the four arm64 functions and deploy (STAGE=dev|prod; needs AWS credentials)
+deploy: tools infra-deps web-build ## build the page and the arm64 functions and deploy (STAGE=dev|prod; needs AWS credentials)
 	$(CARGO) lambda build --release $(LOCKED) --arm64 $(LAMBDA_BINS)
 	$(CDK) deploy $(CDK_FLAGS) -c requireBuiltFunctions=true --require-approval broadening --all
 

@@ -15,6 +15,7 @@ import { FUNCTIONS, type FunctionName } from './functions.ts';
 import { ScopeTrigger } from './scope-trigger.ts';
 import { RESOURCE_SERVER, type RouteSpec, type RouteTable, SCOPES, type Scope, checkScopes, routeKey } from './specs.ts';
 import type { StageSettings } from './stage.ts';
+import type { WebSignIn } from './web.ts';
 
 export interface ApiOptions {
   /** Stage-wide requests per second and burst (defaults per stage, see stageSettings). */
@@ -141,6 +142,8 @@ export class PeopleApi extends Construct {
   readonly originDomain: string;
   /** The API's public URL, for the `ApiUrl` output. */
   readonly url: string;
+  /** The stack's own Cognito sign-in (web client and hosted domain), when it has one: the web page signs in through it. */
+  signIn?: WebSignIn;
 
   constructor(scope: Construct, id: string, props: PeopleApiProps) {
     super(scope, id);
@@ -345,6 +348,7 @@ export class PeopleApi extends Construct {
       preventUserExistenceErrors: true,
     });
     const domain = pool.addDomain('HostedDomain', { cognitoDomain: { domainPrefix } });
+    this.signIn = { client, domain };
     new CfnOutput(stack, 'UserPoolId', { value: pool.userPoolId });
     new CfnOutput(stack, 'UserPoolClientId', { value: client.userPoolClientId });
     new CfnOutput(stack, 'AuthDomainUrl', { value: domain.baseUrl(), description: 'Cognito hosted sign-in (authorization code flow)' });

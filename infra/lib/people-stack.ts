@@ -81,7 +81,7 @@ export class PeopleStack extends Stack {
     this.cursorKey = functions.cursorKey;
     const http = new PeopleApi(this, 'PeopleApi', { ...props, settings, functions: this.functions, auth, allowedOrigins: origins });
     this.api = http.api;
-    const web = new Web(this, 'Web', { ...props, settings, apiOrigin: http.originDomain, webAclArn });
+    const web = new Web(this, 'Web', { ...props, settings, apiOrigin: http.originDomain, webAclArn, signIn: http.signIn });
     this.siteBucket = web.siteBucket;
     this.distribution = web.distribution;
     new Monitoring(this, 'Monitoring', { api: this.api, stage: http.stage, functions: this.functions, table: this.table });
