@@ -3,6 +3,7 @@ import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 import type { FunctionName } from './functions.ts';
@@ -29,6 +30,13 @@ const alarmOnAny = {
  * dashboard. Its resources live in the stack, not under this construct (see PeopleStack).
  */
 export class Monitoring extends Construct {
+  /** The stack's Monitoring construct, if it has one: RealtimeMonitoring adds its widgets to its dashboard. */
+  static of(stack: Stack): Monitoring | undefined {
+    return stack.node.children.find((c): c is Monitoring => c instanceof Monitoring);
+  }
+
+  readonly dashboard: cloudwatch.Dashboard;
+
   constructor(scope: Construct, id: string, { api, stage, functions, table }: MonitoringProps) {
     super(scope, id);
     const stack = Stack.of(this);
@@ -70,6 +78,148 @@ export class Monitoring extends Construct {
     });
     new cloudwatch.Alarm(stack, 'TableThrottles', { alarmDescription: 'DynamoDB throttled requests on the people table', metric: ddbThrottles, ...alarmOnAny });
     widgets.push(new cloudwatch.GraphWidget({ title: 'DynamoDB throttled requests', left: [ddbThrottles], width: 12 }));
-    new cloudwatch.Dashboard(stack, 'Dashboard', { dashboardName: `${stack.stackName}`, widgets: [widgets] });
+    this.dashboard = new cloudwatch.Dashboard(stack, 'Dashboard', { dashboardName: `${stack.stackName}`, widgets: [widgets] });
+  }
+}
+
+/** The namespace of the stream function's embedded-metric lines (crates/people/src/ws/feed.rs log_metrics). */
+export const REALTIME_NAMESPACE = 'people-api';
+/** The stream is behind when its oldest unprocessed record is older than this (IteratorAge, maximum). */
+export const ITERATOR_AGE_THRESHOLD = Duration.minutes(1);
+/** The authorizer's share of failed invocations (refused tokens included) that means trouble, at this many invocations or more. */
+export const AUTHORIZER_FAILURE_RATE = { percent: 50, minInvocations: 20 };
+
+export interface RealtimeMonitoringProps {
+  api: apigwv2.IWebSocketApi;
+  stage: apigwv2.IWebSocketStage;
+  /** Functions alarmed on any error or throttle: the routes' and the stream function. */
+  functions: Record<string, lambda.IFunction>;
+  /** The $connect authorizer, whose errors include every refused token: alarmed on its failure rate instead. */
+  authorizer?: lambda.IFunction;
+  /** The stream consumer, alarmed on its iterator age. */
+  stream: lambda.IFunction;
+  /** The event source mapping's on-failure destination. */
+  failures: sqs.IQueue;
+  /** The dashboard to add the widgets to (the stack's Monitoring dashboard). */
+  dashboard?: cloudwatch.Dashboard;
+}
+
+/**
+ * Alarms on the real-time path: each function's errors and throttles (the authorizer's failure
+ * rate), the stream's iterator age, records the stream function could not deliver (its
+ * `FailedRecords` metric), records in the on-failure queue, and the WebSocket API's failed
+ * integration calls and integration error rate; widgets on the stack's dashboard. Its resources
+ * live in the stack, not under this construct (see PeopleStack).
+ */
+export class RealtimeMonitoring extends Construct {
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: RealtimeMonitoringProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const { api, stage, functions, authorizer, stream, failures } = props;
+    const alarm = (alarmId: string, alarmProps: cloudwatch.AlarmProps) => {
+      const a = new cloudwatch.Alarm(stack, alarmId, alarmProps);
+      this.alarms.push(a);
+      return a;
+    };
+    const widgets: cloudwatch.IWidget[] = [];
+
+    for (const [name, fn] of Object.entries(functions)) {
+      alarm(`${name}Errors`, { alarmDescription: `${fn.node.id}: invocation errors`, metric: fn.metricErrors({ period }), ...alarmOnAny });
+      alarm(`${name}Throttles`, { alarmDescription: `${fn.node.id}: throttled invocations`, metric: fn.metricThrottles({ period }), ...alarmOnAny });
+    }
+    if (authorizer) {
+      // The authorizer fails with Unauthorized for every missing, expired or forged token, so single
+      // errors are callers' mistakes; most invocations failing means it cannot verify anything (the
+      // issuer's keys unreachable, a wrong issuer or audience).
+      const failureRate = new cloudwatch.MathExpression({
+        expression: `IF(invocations >= ${AUTHORIZER_FAILURE_RATE.minInvocations}, 100 * errors / invocations, 0)`,
+        usingMetrics: { errors: authorizer.metricErrors({ period }), invocations: authorizer.metricInvocations({ period }) },
+        label: 'WebSocket authorizer failures (%)',
+        period,
+      });
+      alarm('wsAuthorizeFailureRate', {
+        alarmDescription: `${authorizer.node.id}: more than ${AUTHORIZER_FAILURE_RATE.percent}% of at least ${AUTHORIZER_FAILURE_RATE.minInvocations} connection attempts refused or failed over 5 minutes`,
+        metric: failureRate,
+        threshold: AUTHORIZER_FAILURE_RATE.percent,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      alarm('wsAuthorizeThrottles', { alarmDescription: `${authorizer.node.id}: throttled invocations`, metric: authorizer.metricThrottles({ period }), ...alarmOnAny });
+      widgets.push(new cloudwatch.GraphWidget({ title: 'WebSocket authorizer: invocations, failure rate', left: [authorizer.metricInvocations({ period })], right: [failureRate], width: 12 }));
+    }
+
+    const iteratorAge = stream.metric('IteratorAge', { statistic: 'Maximum', period });
+    alarm('StreamIteratorAge', {
+      alarmDescription: `The people table's stream consumer is more than ${ITERATOR_AGE_THRESHOLD.toSeconds()} seconds behind (IteratorAge maximum over 5 minutes)`,
+      metric: iteratorAge,
+      threshold: ITERATOR_AGE_THRESHOLD.toMilliseconds(),
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const failedRecords = new cloudwatch.Metric({ namespace: REALTIME_NAMESPACE, metricName: 'FailedRecords', statistic: 'Sum', period });
+    const failedPushes = new cloudwatch.Metric({ namespace: REALTIME_NAMESPACE, metricName: 'FailedPushes', statistic: 'Sum', period });
+    alarm('StreamFailedRecords', {
+      alarmDescription: 'The stream function reported changes it could not deliver (FailedRecords, returned as batch item failures and retried)',
+      metric: failedRecords,
+      ...alarmOnAny,
+    });
+    const queued = failures.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period });
+    alarm('StreamFailureQueue', {
+      alarmDescription: 'Stream records were given up on (retries or record age exhausted): their batches are in the on-failure queue',
+      metric: queued,
+      ...alarmOnAny,
+    });
+
+    const wsMetric = (metricName: string) => new cloudwatch.Metric({
+      namespace: 'AWS/ApiGateway', metricName, dimensionsMap: { ApiId: api.apiId, Stage: stage.stageName }, statistic: 'Sum', period,
+    });
+    const executionErrors = wsMetric('ExecutionError');
+    alarm('WebSocketExecutionErrors', {
+      alarmDescription: 'WebSocket API: calls to a route\'s function failed (ExecutionError)',
+      metric: executionErrors,
+      ...alarmOnAny,
+    });
+    const integrationErrorRate = new cloudwatch.MathExpression({
+      expression: 'IF(connects + messages > 0, 100 * errors / (connects + messages), 0)',
+      usingMetrics: { errors: wsMetric('IntegrationError'), connects: wsMetric('ConnectCount'), messages: wsMetric('MessageCount') },
+      label: 'WebSocket integration 4xx/5xx rate (%)',
+      period,
+    });
+    alarm('WebSocketIntegrationErrorRate', {
+      alarmDescription: 'More than 1% of WebSocket connections and messages answered 4xx/5xx by their function over 5 minutes (IntegrationError)',
+      metric: integrationErrorRate,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    widgets.unshift(
+      new cloudwatch.GraphWidget({
+        title: 'WebSocket: connects, messages, errors',
+        left: [wsMetric('ConnectCount'), wsMetric('MessageCount')],
+        right: [wsMetric('ClientError'), wsMetric('IntegrationError'), executionErrors],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Stream: iterator age, failed records and pushes, on-failure queue',
+        left: [iteratorAge],
+        right: [failedRecords, failedPushes, queued],
+        width: 12,
+      }),
+    );
+    for (const [name, fn] of Object.entries(functions)) {
+      widgets.push(new cloudwatch.GraphWidget({
+        title: `${name}: duration p50/p99, errors, throttles`,
+        left: [fn.metricDuration({ statistic: 'p50', period }), fn.metricDuration({ statistic: 'p99', period })],
+        right: [fn.metricErrors({ period }), fn.metricThrottles({ period })],
+        width: 12,
+      }));
+    }
+    props.dashboard?.addWidgets(...widgets);
   }
 }

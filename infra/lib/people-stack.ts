@@ -15,6 +15,7 @@ import type { RouteTable, TableSpec } from './specs.ts';
 import { type Stage, stageSettings } from './stage.ts';
 import { EdgeStack, WAF_REGION, type WafOptions, createWebAcl, requireWafRegion } from './waf.ts';
 import { Web, type WebOptions } from './web.ts';
+import { RealTime } from './websocket.ts';
 
 export { FUNCTIONS, type FunctionName } from './functions.ts';
 export {
@@ -85,6 +86,7 @@ export class PeopleStack extends Stack {
     this.siteBucket = web.siteBucket;
     this.distribution = web.distribution;
     new Monitoring(this, 'Monitoring', { api: this.api, stage: http.stage, functions: this.functions, table: this.table });
+    new RealTime(this, 'RealTime', { ...props, settings, table: this.table, auth, httpApi: this.api });
 
     new CfnOutput(this, 'ApiUrl', { value: http.url, description: 'HTTP API endpoint' });
     new CfnOutput(this, 'CloudFrontUrl', { value: `https://${this.distribution.distributionDomainName}`, description: 'Web page and /people API' });

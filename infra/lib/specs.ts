@@ -17,6 +17,8 @@ export interface IndexSpec {
   sort_key: KeyAttribute | null;
   projection: 'ALL';
 }
+/** What the table's stream records hold of each item written. */
+export type StreamView = 'NEW_AND_OLD_IMAGES' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'KEYS_ONLY';
 export interface TableSpec {
   partition_key: KeyAttribute;
   sort_key: KeyAttribute | null;
@@ -24,6 +26,8 @@ export interface TableSpec {
   local_secondary_indexes: IndexSpec[];
   ttl_attribute: string | null;
   billing_mode: 'PAY_PER_REQUEST';
+  /** The table's stream of changes; absent when it has none. */
+  stream?: StreamView;
 }
 
 export function loadTableSpec(file = path.join(REPO_ROOT, 'infra', 'table-spec.json')): TableSpec {

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 
 import { FUNCTIONS, REPO_ROOT, SCOPES, loadRoutes, routeKey } from '../lib/people-stack.ts';
-import { build, functionId, resources, synth } from './support.ts';
+import { apiResources, build, functionId, resources, synth } from './support.ts';
 
 const table = loadRoutes();
 const stages = { dev: synth('dev'), prod: synth('prod') };
@@ -17,7 +17,8 @@ const expectedScopes: Record<string, string[]> = {
   $default: table.fallback_scopes,
   ...Object.fromEntries(table.routes.map((r) => [routeKey(r), r.scopes])),
 };
-const routes = (template: Template) => Object.values(resources(template, 'AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
+/** The HTTP API's routes (websocket.test.ts has the WebSocket API's, authorized at $connect). */
+const routes = (template: Template) => Object.values(apiResources(template, 'AWS::ApiGatewayV2::Route', 'HTTP')).map((r) => r.Properties);
 const envOf = (template: Template, binary: string) => resources(template, 'AWS::Lambda::Function')[functionId(template, binary)].Properties.Environment.Variables;
 
 describe('authorization, in every stage by default', () => {
@@ -25,7 +26,7 @@ describe('authorization, in every stage by default', () => {
     it(`${stage}: every route, $default included, has the JWT authorizer with exactly routes.json's scopes`, () => {
       const all = routes(template);
       assert.deepEqual(all.map((r) => r.RouteKey).sort(), Object.keys(expectedScopes).sort());
-      const [authorizerId] = Object.keys(resources(template, 'AWS::ApiGatewayV2::Authorizer'));
+      const [authorizerId] = Object.keys(apiResources(template, 'AWS::ApiGatewayV2::Authorizer', 'HTTP'));
       assert.ok(authorizerId, 'an authorizer exists');
       for (const r of all) {
         assert.equal(r.AuthorizationType, 'JWT', r.RouteKey);
@@ -35,8 +36,9 @@ describe('authorization, in every stage by default', () => {
     });
 
     it(`${stage}: the authorizer checks Cognito tokens of the stack's pool, for its web client`, () => {
-      template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
-      const [auth] = Object.values(resources(template, 'AWS::ApiGatewayV2::Authorizer'));
+      const authorizers = Object.values(apiResources(template, 'AWS::ApiGatewayV2::Authorizer', 'HTTP'));
+      assert.equal(authorizers.length, 1);
+      const [auth] = authorizers;
       assert.equal(auth.Properties.AuthorizerType, 'JWT');
       assert.deepEqual(auth.Properties.IdentitySource, ['$request.header.Authorization']);
       const [clientId] = Object.keys(resources(template, 'AWS::Cognito::UserPoolClient'));

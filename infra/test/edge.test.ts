@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 
 import { Match, Template } from 'aws-cdk-lib/assertions';
 
-import { PROD_API_DOMAIN, build, resources, synth } from './support.ts';
+import { PROD_API_DOMAIN, apiId, build, resources, synth } from './support.ts';
 
 const dev = synth('dev');
 const prod = synth('prod');
@@ -34,7 +34,7 @@ describe('CloudFront /people*', () => {
 
 describe('execute-api endpoint and custom domain', () => {
   it('dev keeps the execute-api endpoint as the CloudFront origin', () => {
-    const [api] = Object.values(resources(dev.template, 'AWS::ApiGatewayV2::Api'));
+    const api = resources(dev.template, 'AWS::ApiGatewayV2::Api')[apiId(dev.template, 'HTTP')];
     assert.notEqual(api.Properties.DisableExecuteApiEndpoint, true);
     assert.match(JSON.stringify(apiOrigin(dev.template).DomainName), /ApiEndpoint/);
     dev.template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
@@ -48,9 +48,9 @@ describe('execute-api endpoint and custom domain', () => {
       DomainName: PROD_API_DOMAIN.apiDomainName,
       DomainNameConfigurations: [{ CertificateArn: PROD_API_DOMAIN.apiCertificateArn, EndpointType: 'REGIONAL', SecurityPolicy: 'TLS_1_2' }],
     });
-    const [apiId] = Object.keys(resources(prod.template, 'AWS::ApiGatewayV2::Api'));
+    const httpApiId = apiId(prod.template, 'HTTP');
     const [domainId] = Object.keys(resources(prod.template, 'AWS::ApiGatewayV2::DomainName'));
-    prod.template.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', { ApiId: { Ref: apiId }, DomainName: { Ref: domainId }, Stage: '$default' });
+    prod.template.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', { ApiId: { Ref: httpApiId }, DomainName: { Ref: domainId }, Stage: '$default' });
     const outputs = prod.template.findOutputs('*');
     assert.equal(outputs.ApiUrl.Value, `https://${PROD_API_DOMAIN.apiDomainName}`);
     assert.deepEqual(outputs.ApiDomainTarget.Value, { 'Fn::GetAtt': [domainId, 'RegionalDomainName'] });

@@ -4,14 +4,15 @@ import { describe, it } from 'node:test';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 
 import { FUNCTIONS, type RouteSpec, type RouteTable, type Scope, loadRoutes, routeKey } from '../lib/people-stack.ts';
-import { build, functionId, resources, synth } from './support.ts';
+import { apiId, apiResources, build, functionId, resources, synth } from './support.ts';
 
 const dev = synth('dev');
 const prod = synth('prod');
 const table = loadRoutes();
 const key = routeKey;
 
-const routes = (template: Template) => Object.values(resources(template, 'AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
+/** The HTTP API's routes (websocket.test.ts has the WebSocket API's). */
+const routes = (template: Template) => Object.values(apiResources(template, 'AWS::ApiGatewayV2::Route', 'HTTP')).map((r) => r.Properties);
 /** The logical id of the function a route's integration invokes. */
 const integrationTarget = (template: Template, route: any): string => {
   const integrationId = route.Target['Fn::Join'][1][1].Ref;
@@ -50,7 +51,7 @@ describe('HTTP API routes, from infra/routes.json', () => {
 
   it('shares one integration per function between its routes', () => {
     const used = new Set([table.fallback, ...table.routes.map((r) => r.function)]);
-    dev.template.resourceCountIs('AWS::ApiGatewayV2::Integration', used.size);
+    assert.equal(Object.keys(apiResources(dev.template, 'AWS::ApiGatewayV2::Integration', 'HTTP')).length, used.size);
   });
 
   it('marks every route but GET and HEAD as a write, so no write can miss the authorizer', () => {
@@ -106,7 +107,7 @@ describe('HTTP API', () => {
       AccessLogSettings: Match.objectLike({ DestinationArn: Match.anyValue() }),
     });
     prod.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 } });
-    const [stage] = Object.values(resources(dev.template, 'AWS::ApiGatewayV2::Stage'));
+    const [stage] = Object.values(apiResources(dev.template, 'AWS::ApiGatewayV2::Stage', 'HTTP'));
     const format = JSON.parse(stage.Properties.AccessLogSettings.Format);
     assert.equal(format.requestId, '$context.requestId');
     assert.equal(format.status, '$context.status');
@@ -117,7 +118,7 @@ describe('HTTP API', () => {
 
   for (const [stage, { template }] of [['dev', dev], ['prod', prod]] as const) {
     it(`${stage}: throttles the list route (routes.json action list) lower than the stage, and no other route separately`, () => {
-      const [s] = Object.entries(resources(template, 'AWS::ApiGatewayV2::Stage'));
+      const [s] = Object.entries(apiResources(template, 'AWS::ApiGatewayV2::Stage', 'HTTP'));
       const [stageId, { Properties: p }] = [s[0], s[1]];
       const lists = table.routes.filter((r) => r.action === 'list').map(key);
       assert.ok(lists.length > 0);
@@ -145,9 +146,10 @@ describe('HTTP API', () => {
 
   it('has no CORS by default: the page is same-origin with /people* behind CloudFront', () => {
     for (const { template } of [dev, prod]) {
-      const [api] = Object.values(resources(template, 'AWS::ApiGatewayV2::Api'));
+      const api = resources(template, 'AWS::ApiGatewayV2::Api')[apiId(template, 'HTTP')];
       assert.equal(api.Properties.CorsConfiguration, undefined);
-      for (const fn of Object.values(resources(template, 'AWS::Lambda::Function')).filter((f) => f.Properties.Environment?.Variables?.TABLE_NAME)) {
+      for (const def of Object.values(FUNCTIONS)) {
+        const fn = resources(template, 'AWS::Lambda::Function')[functionId(template, def.binary)];
         assert.equal(fn.Properties.Environment.Variables.ALLOWED_ORIGINS, '');
       }
     }
@@ -162,7 +164,7 @@ describe('HTTP API', () => {
         ExposeHeaders: Match.arrayWith(['etag']),
       }),
     });
-    const [api] = Object.values(resources(template, 'AWS::ApiGatewayV2::Api'));
+    const api = resources(template, 'AWS::ApiGatewayV2::Api')[apiId(template, 'HTTP')];
     for (const r of table.routes) assert.ok(api.Properties.CorsConfiguration.AllowMethods.includes(r.method), r.method);
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ ALLOWED_ORIGINS: 'https://app.example.com,https://admin.example.com' }) } });
   });

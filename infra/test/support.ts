@@ -1,4 +1,6 @@
 // Shared by the test files: the stack built as bin/app.ts builds it, from the committed exports.
+import assert from 'node:assert/strict';
+
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 
@@ -46,3 +48,25 @@ export function functionId(template: Template, binary: string): string {
 }
 
 export const asList = <T>(x: T | T[]): T[] => (Array.isArray(x) ? x : [x]);
+
+/** The logical id of the API of `protocol` (the stack has one HTTP API and one WebSocket API). */
+export function apiId(template: Template, protocol: 'HTTP' | 'WEBSOCKET'): string {
+  const ids = Object.entries(resources(template, 'AWS::ApiGatewayV2::Api')).filter(([, r]) => r.Properties.ProtocolType === protocol).map(([id]) => id);
+  assert.equal(ids.length, 1, `one ${protocol} API`);
+  return ids[0];
+}
+
+/** The resources of `type` (routes, integrations, authorizers, stages) that belong to the API of `protocol`. */
+export function apiResources(template: Template, type: string, protocol: 'HTTP' | 'WEBSOCKET'): Resources {
+  const id = apiId(template, protocol);
+  return Object.fromEntries(Object.entries(resources(template, type)).filter(([, r]) => r.Properties.ApiId?.Ref === id));
+}
+
+/** Every IAM statement attached to a function's role. */
+export function roleStatements(template: Template, fnId: string): any[] {
+  const fn = resources(template, 'AWS::Lambda::Function')[fnId];
+  const roleId = fn.Properties.Role['Fn::GetAtt'][0];
+  return Object.values(resources(template, 'AWS::IAM::Policy'))
+    .filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement);
+}
