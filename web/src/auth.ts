@@ -129,9 +129,12 @@ function base64url(bytes: Uint8Array): string {
 const random = (n: number) => base64url(crypto.getRandomValues(new Uint8Array(n)));
 const redirectUri = () => `${location.origin}/`;
 
-/** Sends the browser to Cognito's sign-in page; it comes back to / with ?code=...&state=.... */
-export async function beginCognitoSignIn(config: CognitoSignIn): Promise<void> {
-  const pending: Pending = { state: random(16), verifier: random(48), returnTo: location.hash || '#/' };
+/**
+ * Sends the browser to Cognito's sign-in page; it comes back to / with ?code=...&state=..., and then
+ * goes on to the hash route `returnTo`.
+ */
+export async function beginCognitoSignIn(config: CognitoSignIn, returnTo: string): Promise<void> {
+  const pending: Pending = { state: random(16), verifier: random(48), returnTo };
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(pending.verifier));
   sessionStorage.setItem(PENDING, JSON.stringify(pending));
   const url = new URL('/oauth2/authorize', config.authority);

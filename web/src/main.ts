@@ -21,6 +21,8 @@ export interface App {
   refreshAccount(): void;
   /** Called by the sign-in view with a token in hand: back to the route that needed it. */
   signedIn(): void;
+  /** The route to show after signing in: the one that needed it, or the list. */
+  returnRoute(): string;
 }
 
 let generation = 0;
@@ -46,10 +48,11 @@ const app: App = {
   refreshAccount,
   signedIn() {
     refreshAccount();
-    const to = afterSignIn && afterSignIn !== '#/signin' ? afterSignIn : '#/';
+    const to = app.returnRoute();
     afterSignIn = null;
     app.go(to, `Signed in as ${identity()?.subject ?? 'you'}.`);
   },
+  returnRoute: () => (afterSignIn && afterSignIn !== '#/signin' ? afterSignIn : '#/'),
 };
 
 function refreshAccount(): void {
@@ -92,6 +95,7 @@ async function start(): Promise<void> {
   setApiBase(app.config.apiBase);
   try {
     await completeCognitoSignIn(app.config);
+    if (identity()) announce(`Signed in as ${identity()!.subject}.`);
   } catch (error) {
     replace(byId('main'), errorBox(error));
     focus(byId('main'));

@@ -30,7 +30,7 @@ export function renderSignIn(main: HTMLElement, app: App, generation: number): v
     const go = h('button', { type: 'button' }, 'Continue to sign-in');
     go.addEventListener('click', () => {
       go.disabled = true;
-      beginCognitoSignIn(signIn).catch((error) => {
+      beginCognitoSignIn(signIn, app.returnRoute()).catch((error) => {
         go.disabled = false;
         replace(problem, errorBox(error));
       });

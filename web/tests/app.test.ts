@@ -4,6 +4,7 @@
 // error states, and what the gateway serves. Screenshots go to target/web-screenshots/.
 
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -338,6 +339,79 @@ describe('the people app', () => {
     fail = false;
     await alert.getByRole('button', { name: 'Try again' }).click();
     await page.locator('.people > li').first().waitFor();
+  });
+
+  test('deployed sign-in: the authorization code flow with PKCE against a stand-in Cognito', async () => {
+    // What the stack deploys: /config.json names the Cognito domain and web client, and CloudFront's
+    // policy adds the domain to connect-src. Cognito itself is played by routes; the API by the stack,
+    // behind a stand-in for API Gateway's authorizer that answers 401 without a bearer token.
+    const authority = 'https://people-auth.example.test';
+    const page = await session();
+    await page.route(`${stack.base}/config.json`, (route) => route.fulfill({
+      json: { signIn: { kind: 'cognito', authority, clientId: 'web-client', scopes: ['openid', 'people/read', 'people/write', 'people/self'] } },
+    }));
+    await page.route((url) => url.origin === stack.base && url.pathname === '/', async (route) => {
+      const response = await route.fetch();
+      const headers = response.headers();
+      headers['content-security-policy'] = headers['content-security-policy']!.replace("connect-src 'self'", `connect-src 'self' ${authority}`);
+      await route.fulfill({ response, headers });
+    });
+    const bearers: string[] = [];
+    await page.route(/\/people(\?.*)?$/, async (route) => {
+      const authorization = route.request().headers().authorization;
+      if (!authorization) return route.fulfill({ status: 401, json: { message: 'Unauthorized' }, headers: { 'www-authenticate': 'Bearer' } });
+      bearers.push(authorization);
+      return route.continue();
+    });
+    const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const token = `${b64url({ alg: 'RS256', kid: 'k' })}.${b64url({
+      sub: '8f0c6f1e', username: 'alice', scope: 'openid people/read people/write', client_id: 'web-client', token_use: 'access',
+      exp: Math.floor(Date.now() / 1000) + 3600,
+    })}.c2lnbmF0dXJl`;
+    let authorize: URLSearchParams | null = null;
+    let redeemed: URLSearchParams | null = null;
+    await page.route(`${authority}/oauth2/authorize?*`, (route) => {
+      authorize = new URL(route.request().url()).searchParams;
+      // Cognito redirects back; a page that navigates on is the same for the app, and its request is
+      // routed too (one that follows a 302 is not).
+      const back = `${stack.base}/?code=the-code&state=${authorize.get('state')}`;
+      return route.fulfill({ contentType: 'text/html', body: `<meta http-equiv="refresh" content="0;url=${back}">` });
+    });
+    await page.route(`${authority}/oauth2/token`, (route) => {
+      redeemed = new URLSearchParams(route.request().postData() ?? '');
+      return route.fulfill({ json: { access_token: token, id_token: 'unused', token_type: 'Bearer', expires_in: 3600 }, headers: { 'access-control-allow-origin': stack.base } });
+    });
+    await page.route(`${authority}/logout?*`, (route) => route.fulfill({ contentType: 'text/html', body: `<meta http-equiv="refresh" content="0;url=${stack.base}/">` }));
+
+    await page.goto('/#/?tag=cognito');
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    await page.getByRole('button', { name: 'Continue to sign-in' }).click();
+    await page.locator('#account .who').filter({ hasText: 'Signed in as alice' }).waitFor();
+    await page.getByRole('heading', { name: 'Matching people' }).waitFor();
+    assert.equal(new URL(page.url()).hash, '#/?tag=cognito', 'back where sign-in was needed');
+    assert.equal(new URL(page.url()).search, '', 'the code is gone from the address');
+
+    const sent = authorize as URLSearchParams | null;
+    const code = redeemed as URLSearchParams | null;
+    assert.ok(sent && code);
+    assert.equal(sent.get('response_type'), 'code');
+    assert.equal(sent.get('client_id'), 'web-client');
+    assert.equal(sent.get('redirect_uri'), `${stack.base}/`);
+    assert.equal(sent.get('scope'), 'openid people/read people/write people/self');
+    assert.equal(sent.get('code_challenge_method'), 'S256');
+    assert.equal(code.get('grant_type'), 'authorization_code');
+    assert.equal(code.get('code'), 'the-code');
+    assert.equal(code.get('client_id'), 'web-client');
+    assert.equal(code.get('redirect_uri'), `${stack.base}/`);
+    const verifier = code.get('code_verifier') ?? '';
+    assert.match(verifier, /^[A-Za-z0-9_-]{43,128}$/);
+    assert.equal(createHash('sha256').update(verifier).digest('base64url'), sent.get('code_challenge'), 'the verifier matches the challenge');
+    assert.ok(bearers.length > 0 && bearers.every((b) => b === `Bearer ${token}`), 'the API gets the access token');
+    assert.equal(await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage })), '{}{}', 'only memory holds the token');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    await page.getByRole('button', { name: 'Continue to sign-in' }).waitFor();
   });
 
   test('the gateway serves the page with its caching and security headers, and no token endpoint', async () => {
