@@ -97,14 +97,15 @@ test: tools test-rust fuzz-smoke infra-test ## every test: format, lint, unit, D
 	$(MAKE) --no-print-directory contract-test
 	$(MAKE) --no-print-directory web-test
 
-test-rust:
+# The end-to-end tests fetch the web app that the local gateway serves beside the API.
+test-rust: web-build
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy $(LOCKED) --workspace --all-targets -- -D warnings
 	$(CARGO) build $(LOCKED) --workspace --bins
 	$(CARGO) test $(LOCKED) --workspace
 
 build: tools ## release bootstraps for x86_64 in target/lambda/
-	$(CARGO) lambda build --release $(LOCKED) --bin people-get --bin people-put --bin people-list --bin people-delete
+	$(CARGO) lambda build --release $(LOCKED) $(LAMBDA_BINS)
 	@ls -l target/lambda/*/bootstrap
 
 table-spec: ## regenerate infra/table-spec.json from the Rust model

@@ -18,7 +18,9 @@ INFRA_NPM_STAMP  := $(INFRA)/node_modules/.package-lock.stamp
 INFRA_LINT_REQUIREMENTS := $(ROOT)/requirements/infra-lint.txt
 INFRA_PIP_STAMP  := $(VENV)/.infra-lint-stamp
 export CDK_DISABLE_CLI_TELEMETRY := true
-LAMBDA_BINS  := --bin people-get --bin people-put --bin people-list --bin people-delete
+LAMBDA_BINS  := --bin people-get --bin people-put --bin people-list --bin people-delete \
+                --bin people-ws-authorize --bin people-ws-connect --bin people-ws-disconnect \
+                --bin people-ws-message --bin people-stream
 
 .PHONY: infra-deps infra-test synth diff deploy destroy
 

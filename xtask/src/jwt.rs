@@ -17,9 +17,14 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+#[cfg(test)]
+use aws_lc_rs::signature::KeyPair;
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+#[cfg(test)]
+use jsonwebtoken::DecodingKey;
 use jsonwebtoken::jwk::{Jwk, JwkSet, ThumbprintHash};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use people::token::{TokenVerifier, token_scopes};
 use serde_json::{Map, Value, json};
 
 /// The `iss` of development tokens, and the only issuer the local authorizer trusts.
@@ -41,6 +46,8 @@ pub fn key_dir() -> PathBuf {
 pub struct DevKey {
     kid: String,
     encoding: EncodingKey,
+    /// The public key, for the tests that forge tokens with it.
+    #[cfg(test)]
     decoding: DecodingKey,
 }
 
@@ -107,10 +114,15 @@ impl DevKey {
             .map_err(|e| format!("not a P-256 PKCS#8 key ({e})"))?;
         let encoding = EncodingKey::from_ec_der(der);
         // The uncompressed public point, as jsonwebtoken's aws-lc-rs verifier takes it.
+        #[cfg(test)]
         let decoding = DecodingKey::from_ec_der(pair.public_key().as_ref());
+        // Outside the tests the pair only checks that the document is a P-256 key.
+        #[cfg(not(test))]
+        drop(pair);
         let mut key = Self {
             kid: String::new(),
             encoding,
+            #[cfg(test)]
             decoding,
         };
         // The RFC 7638 thumbprint of the public key: a new key gets a new `kid`.
@@ -167,11 +179,11 @@ impl DevKey {
 
     /// The local authorizer trusting this key.
     pub fn authorizer(&self) -> Authorizer {
+        let jwks = JwkSet {
+            keys: self.jwk().into_iter().collect(),
+        };
         Authorizer {
-            kid: self.kid.clone(),
-            key: self.decoding.clone(),
-            issuer: ISSUER.to_owned(),
-            audiences: vec![AUDIENCE.to_owned()],
+            verifier: TokenVerifier::new(ISSUER, vec![AUDIENCE.to_owned()], &jwks),
         }
     }
 }
@@ -190,10 +202,8 @@ impl DevKey {
 /// API Gateway's JWT authorizer, configured with the development issuer, audience and key.
 #[derive(Clone)]
 pub struct Authorizer {
-    kid: String,
-    key: DecodingKey,
-    issuer: String,
-    audiences: Vec<String>,
+    /// The same rules as the deployed WebSocket authorizer's (`people::token`).
+    verifier: TokenVerifier,
 }
 
 /// What the authorizer decided.
@@ -241,62 +251,7 @@ impl Authorizer {
 
     /// The token's claims when its key, signature, issuer, audience and times check out.
     pub fn verify(&self, token: &str) -> Result<Map<String, Value>, String> {
-        let header =
-            jsonwebtoken::decode_header(token).map_err(|e| format!("malformed token: {e}"))?;
-        if header.kid.as_deref() != Some(self.kid.as_str()) {
-            return Err(format!("no key with kid {:?}", header.kid));
-        }
-        // Only the key's algorithm: `none`, HS256 with the public key as secret and the like fail here.
-        let mut validation = Validation::new(Algorithm::ES256);
-        validation.leeway = 0;
-        validation.validate_nbf = true;
-        validation.set_required_spec_claims(&["exp", "iss"]);
-        validation.set_issuer(&[&self.issuer]);
-        // API Gateway's own rule for `aud` and `client_id`, below.
-        validation.validate_aud = false;
-        let claims = jsonwebtoken::decode::<Map<String, Value>>(token, &self.key, &validation)
-            .map_err(|e| format!("invalid token: {e}"))?
-            .claims;
-        if let Some(iat) = claims.get("iat") {
-            let now = time::OffsetDateTime::now_utc().unix_timestamp();
-            match iat.as_i64() {
-                Some(iat) if iat <= now => {}
-                _ => return Err(format!("iat {iat} is not in the past")),
-            }
-        }
-        // `aud` when present (a string or an array), else `client_id`.
-        let audiences: Vec<&str> = match (claims.get("aud"), claims.get("client_id")) {
-            (Some(Value::String(aud)), _) => vec![aud],
-            (Some(Value::Array(auds)), _) => auds.iter().filter_map(Value::as_str).collect(),
-            (Some(other), _) => return Err(format!("aud {other} is not a string")),
-            (None, Some(Value::String(client))) => vec![client],
-            (None, _) => return Err("neither aud nor client_id".to_owned()),
-        };
-        if !audiences
-            .iter()
-            .any(|a| self.audiences.iter().any(|ok| ok == a))
-        {
-            return Err(format!(
-                "audience {audiences:?} is not {:?}",
-                self.audiences
-            ));
-        }
-        Ok(claims)
-    }
-}
-
-/// The token's scopes: `scope` split on spaces, else `scp` (a string or an array).
-fn token_scopes(claims: &Map<String, Value>) -> Vec<String> {
-    let split = |s: &str| s.split_whitespace().map(str::to_owned).collect();
-    match (claims.get("scope"), claims.get("scp")) {
-        (Some(Value::String(scope)), _) => split(scope),
-        (_, Some(Value::String(scp))) => split(scp),
-        (_, Some(Value::Array(scp))) => scp
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_owned)
-            .collect(),
-        _ => Vec::new(),
+        self.verifier.verify(token)
     }
 }
 
@@ -324,6 +279,7 @@ fn claim_string(value: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use jsonwebtoken::Validation;
 
     const WRITE_ROUTE: &[&str] = &["people/write", "people/self"];
 

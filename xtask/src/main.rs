@@ -24,6 +24,7 @@
 
 mod gateway;
 mod jwt;
+mod realtime;
 
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -214,6 +215,7 @@ fn dev() -> Result<(), String> {
         None
     };
     let api_port = port("PORT", "9000")?;
+    let ws_port = port("WS_PORT", "9001")?;
     let db_port = port("DYNAMODB_PORT", "8000")?;
     let table = env_or("TABLE_NAME", "people");
     let root = dynamodb_local::workspace_root();
@@ -276,6 +278,15 @@ fn dev() -> Result<(), String> {
             ));
         }
     };
+    let ws_listener = match std::net::TcpListener::bind(("127.0.0.1", ws_port)) {
+        Ok(listener) => listener,
+        Err(e) => {
+            let _ = dynamodb.kill();
+            return Err(format!(
+                "cannot listen on port {ws_port} (WS_PORT) ({e}); is it in use?"
+            ));
+        }
+    };
     let watch_port = dynamodb_local::free_port();
     let mut watch = Command::new("cargo");
     watch
@@ -305,6 +316,8 @@ fn dev() -> Result<(), String> {
             env_or("ALLOWED_ORIGINS", "http://127.0.0.1:*,http://localhost:*"),
         )
         .env("AUTH", if auth { "on" } else { "off" })
+        // The stream function pushes through the local WebSocket gateway's management API.
+        .env("WEBSOCKET_ENDPOINT", format!("http://127.0.0.1:{ws_port}"))
         // Signs the list's cursors: new each run, or kept with the data (PERSIST=1).
         .env("CURSOR_KEY", &cursor_key)
         .env("RUST_LOG", env_or("RUST_LOG", "info"))
@@ -326,6 +339,7 @@ fn dev() -> Result<(), String> {
     let mut watch_exit = None;
     if ready.is_ok() {
         let invoke_base = format!("http://127.0.0.1:{watch_port}");
+        let poller_table = table.clone();
         let (warmed_tx, warmed_rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -338,11 +352,28 @@ fn dev() -> Result<(), String> {
                     .expect("a non-blocking listener");
                 let listener = tokio::net::TcpListener::from_std(gateway_listener)
                     .expect("the gateway's listener");
+                let invoker = realtime::Invoker::new(&invoke_base);
+                let ws_gateway = std::sync::Arc::new(realtime::WsGateway::new(
+                    invoker.clone(),
+                    authorizer.clone(),
+                ));
                 let gateway = std::sync::Arc::new(gateway::Gateway::new(&invoke_base, authorizer));
                 // Requests are served while the functions warm up; they wait as long as the warm-up.
                 tokio::spawn(gateway.clone().serve(listener));
-                let _ = warmed_tx.send(gateway.warm().await);
-                std::future::pending::<()>().await;
+                ws_listener
+                    .set_nonblocking(true)
+                    .expect("a non-blocking listener");
+                let ws_listener = tokio::net::TcpListener::from_std(ws_listener)
+                    .expect("the WebSocket gateway's listener");
+                tokio::spawn(ws_gateway.serve(ws_listener));
+                let (mut outcomes, realtime) =
+                    tokio::join!(gateway.warm(), realtime::warm(&invoker));
+                outcomes.extend(realtime);
+                let _ = warmed_tx.send(outcomes);
+                // Changes from now on reach the stream function.
+                realtime::Poller::new(db_port, &poller_table, invoker)
+                    .run()
+                    .await;
             });
         });
         println!(
@@ -368,9 +399,9 @@ fn dev() -> Result<(), String> {
         let mut failed = Vec::new();
         for (function, outcome) in warmed.iter().flatten() {
             match outcome {
-                Ok(took) => println!("  {function:<14} ready ({:.1} s)", took.as_secs_f64()),
+                Ok(took) => println!("  {function:<21} ready ({:.1} s)", took.as_secs_f64()),
                 Err(e) => {
-                    println!("  {function:<14} FAILED: {e}");
+                    println!("  {function:<21} FAILED: {e}");
                     failed.push(*function);
                 }
             }
@@ -391,6 +422,10 @@ fn dev() -> Result<(), String> {
     if ready.is_ok() && watch_exit.is_none() && !stop.load(std::sync::atomic::Ordering::SeqCst) {
         println!();
         println!("  people API   http://127.0.0.1:{api_port}/people");
+        println!(
+            "  WebSocket    ws://127.0.0.1:{ws_port}  (management API http://127.0.0.1:{ws_port}/@connections/{{id}}; stream polled every {} ms)",
+            realtime::POLL_INTERVAL.as_millis()
+        );
         println!(
             "  functions    cargo lambda watch on 127.0.0.1:{watch_port} ({})",
             if reload {

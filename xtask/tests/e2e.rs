@@ -14,6 +14,10 @@ struct Dev {
     child: Child,
     base: String,
     db_port: u16,
+    /// The WebSocket gateway's port.
+    ws_port: u16,
+    /// Everything it printed, as it prints it.
+    output: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
     /// What it printed up to its `Ctrl-C stops both.` line.
     banner: Vec<String>,
 }
@@ -23,11 +27,13 @@ impl Dev {
     fn start(env: &[(&str, &str)]) -> Self {
         let api_port = dynamodb_local::free_port();
         let db_port = dynamodb_local::free_port();
+        let ws_port = dynamodb_local::free_port();
         let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
         command
             .arg("dev")
             .env("PORT", api_port.to_string())
             .env("DYNAMODB_PORT", db_port.to_string())
+            .env("WS_PORT", ws_port.to_string())
             .env("TABLE_NAME", "people-e2e")
             .env_remove("PERSIST")
             .env_remove("AUTH");
@@ -42,9 +48,12 @@ impl Dev {
             .expect("start xtask dev");
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
+        let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = output.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 println!("dev: {line}");
+                kept.lock().unwrap().push(line.clone());
                 let _ = tx.send(line);
             }
         });
@@ -68,6 +77,8 @@ impl Dev {
             child,
             base: format!("http://127.0.0.1:{api_port}"),
             db_port,
+            ws_port,
+            output,
             banner,
         }
     }
@@ -98,10 +109,23 @@ impl Dev {
 }
 
 impl Drop for Dev {
+    /// A test that fails still stops the stack: Ctrl-C first, so `xtask dev` stops `cargo lambda
+    /// watch` and DynamoDB Local (a kill would leave them running), then a kill if it hangs.
     fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
+        if !matches!(self.child.try_wait(), Ok(None)) {
+            return;
         }
+        // SAFETY: kill has no memory-safety preconditions.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGINT);
+        }
+        for _ in 0..100 {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
     }
 }
 
@@ -136,10 +160,18 @@ fn call(
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let text = response.into_body().read_to_string().unwrap();
+    let json = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
     let body = if text.is_empty() {
         Value::Null
+    } else if json {
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{method} {url}: {status} is not JSON ({e}): {text:?}"))
     } else {
-        serde_json::from_str(&text).unwrap()
+        // The web app's page and assets.
+        Value::String(text)
     };
     Reply {
         status,
@@ -249,6 +281,15 @@ fn the_local_stack_serves_the_whole_api_and_stops_on_ctrl_c() {
     assert_eq!(head.headers["content-type"], "application/json");
     let slash = call(&agent, "GET", &format!("{people}/"), &[], None);
     assert_eq!(slash.status, 404, "{}", slash.body);
+    // The root is the web app's page, beside the API.
+    let page = call(&agent, "GET", &format!("{}/", dev.base), &[], None);
+    assert_eq!(page.status, 200);
+    assert!(
+        page.headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
 
     // Every method on every route and on paths that are not routes: never a 5xx, a problem document
     // for every error.
@@ -505,4 +546,260 @@ fn with_auth_on_the_local_stack_requires_tokens_like_the_deployed_one() {
     assert_eq!(bobs_person.body["version"], 1);
 
     dev.interrupt();
+}
+
+mod realtime {
+    //! The real-time feed end to end: a WebSocket client of the local gateway, REST writes through
+    //! the local API Gateway, DynamoDB Local's stream read by the poller, the stream function's
+    //! pushes through the gateway's management API.
+
+    use std::time::Duration;
+
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use futures_util::{SinkExt, StreamExt};
+    use serde_json::{Value, json};
+    use tokio_tungstenite::tungstenite::Message;
+
+    use super::{Dev, call};
+
+    type Socket = tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >;
+
+    async fn connect(port: u16) -> Socket {
+        let (socket, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}"))
+            .await
+            .expect("the WebSocket gateway accepts a connection");
+        socket
+    }
+
+    async fn next(socket: &mut Socket) -> Value {
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(20), socket.next())
+                .await
+                .expect("a message within 20 s")
+                .expect("the socket is open")
+                .unwrap();
+            if let Message::Text(text) = frame {
+                return serde_json::from_str(&text).unwrap();
+            }
+        }
+    }
+
+    async fn send(socket: &mut Socket, message: Value) -> Value {
+        socket
+            .send(Message::text(message.to_string()))
+            .await
+            .unwrap();
+        next(socket).await
+    }
+
+    async fn silent(socket: &mut Socket, within: Duration) {
+        if let Ok(Some(frame)) = tokio::time::timeout(within, socket.next()).await {
+            panic!("expected nothing, got {frame:?}");
+        }
+    }
+
+    /// How many connection items the table holds.
+    async fn connections(db: &aws_sdk_dynamodb::Client) -> usize {
+        db.scan()
+            .table_name("people-e2e")
+            .filter_expression("#t = :c")
+            .expression_attribute_names("#t", "_type")
+            .expression_attribute_values(":c", AttributeValue::S("connection".into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .items()
+            .len()
+    }
+
+    async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+        for _ in 0..100 {
+            if check().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{what} did not happen within 10 s");
+    }
+
+    #[test]
+    fn the_local_stack_pushes_every_change_over_a_websocket() {
+        let dev = Dev::start(&[]);
+        assert!(
+            dev.banner
+                .iter()
+                .any(|l| l.contains(&format!("ws://127.0.0.1:{}", dev.ws_port))),
+            "{:?}",
+            dev.banner
+        );
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let people = format!("{}/people", dev.base);
+        let db = dynamodb_local::client_for(&format!("http://127.0.0.1:{}", dev.db_port));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let mut all = connect(dev.ws_port).await;
+            assert_eq!(
+                send(&mut all, json!({"action": "subscribe", "filter": {}})).await,
+                json!({"type": "subscribed", "filter": {}})
+            );
+            let mut vip = connect(dev.ws_port).await;
+            let answer = send(
+                &mut vip,
+                json!({"action": "subscribe", "filter": {"tag": "VIP"}}),
+            )
+            .await;
+            assert_eq!(answer["filter"], json!({"tag": "vip"}));
+            let mut quiet = connect(dev.ws_port).await;
+            send(&mut quiet, json!({"action": "subscribe"})).await;
+            assert_eq!(
+                send(&mut quiet, json!({"action": "unsubscribe"})).await["type"],
+                "unsubscribed"
+            );
+            assert_eq!(
+                send(&mut quiet, json!({"action": "ping"})).await["type"],
+                "pong"
+            );
+            let bad = send(
+                &mut quiet,
+                json!({"action": "subscribe", "filter": {"ids": ["nope"]}}),
+            )
+            .await;
+            assert_eq!(
+                (bad["type"].as_str(), bad["errors"][0]["field"].as_str()),
+                (Some("error"), Some("filter.ids[0]"))
+            );
+            assert_eq!(connections(&db).await, 3);
+
+            // Create, patch, delete through REST: three events in order with matching versions.
+            let created = call(
+                &agent,
+                "POST",
+                &people,
+                &[],
+                Some(json!({"name": "Ada", "email": "ada@example.com", "tags": ["vip"]})),
+            );
+            assert_eq!(created.status, 201, "{}", created.body);
+            let id = created.body["id"].as_str().unwrap().to_owned();
+            let path = format!("{people}/{id}");
+            let patched = call(
+                &agent,
+                "PATCH",
+                &path,
+                &[("content-type", "application/merge-patch+json")],
+                Some(json!({"name": "Ada Lovelace"})),
+            );
+            assert_eq!(patched.status, 200, "{}", patched.body);
+            let etag = patched.headers["etag"].to_str().unwrap().to_owned();
+            let deleted = call(&agent, "DELETE", &path, &[("if-match", &etag)], None);
+            assert_eq!(deleted.status, 204);
+            for socket in [&mut all, &mut vip] {
+                let events = [next(socket).await, next(socket).await, next(socket).await];
+                let seen: Vec<(&str, &str, u64)> = events
+                    .iter()
+                    .map(|e| {
+                        (
+                            e["type"].as_str().unwrap(),
+                            e["id"].as_str().unwrap(),
+                            e["version"].as_u64().unwrap(),
+                        )
+                    })
+                    .collect();
+                assert_eq!(
+                    seen,
+                    [
+                        ("person.created", id.as_str(), 1),
+                        ("person.updated", id.as_str(), 2),
+                        ("person.deleted", id.as_str(), 2)
+                    ]
+                );
+                assert_eq!(events[0]["person"]["name"], "Ada");
+                assert_eq!(events[1]["person"]["name"], "Ada Lovelace");
+                assert_eq!(events[2]["person"], Value::Null);
+            }
+            silent(&mut quiet, Duration::from_millis(500)).await;
+
+            // Someone without the tag reaches the "all" subscriber only.
+            let grace = call(
+                &agent,
+                "POST",
+                &people,
+                &[],
+                Some(json!({"name": "Grace", "email": "grace@example.com"})),
+            );
+            assert_eq!(next(&mut all).await["person"]["name"], "Grace");
+            let grace_id = grace.body["id"].as_str().unwrap().to_owned();
+
+            // A connection API Gateway no longer has is pruned on the next push.
+            db.put_item()
+                .table_name("people-e2e")
+                .item("pk", AttributeValue::S("CONNECTION#stale".into()))
+                .item("sk", AttributeValue::S("CONNECTION".into()))
+                .item("gsi1pk", AttributeValue::S("CONNECTION".into()))
+                .item("gsi1sk", AttributeValue::S("stale".into()))
+                .item("_type", AttributeValue::S("connection".into()))
+                .item("connection_id", AttributeValue::S("stale".into()))
+                .item("subscription", AttributeValue::S("all".into()))
+                .item("connected_at", AttributeValue::N("1".into()))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(connections(&db).await, 4);
+            // A poison record (a person item the model cannot read) is reported as failed and
+            // retried; the changes after it are delivered.
+            db.put_item()
+                .table_name("people-e2e")
+                .item("pk", AttributeValue::S("PERSON#poison".into()))
+                .item("sk", AttributeValue::S("PROFILE".into()))
+                .item("_type", AttributeValue::S("person".into()))
+                .item("name", AttributeValue::N("3".into()))
+                .send()
+                .await
+                .unwrap();
+            let patched = call(
+                &agent,
+                "PATCH",
+                &format!("{people}/{grace_id}"),
+                &[("content-type", "application/merge-patch+json")],
+                Some(json!({"tags": ["vip"]})),
+            );
+            assert_eq!(patched.status, 200);
+            let event = next(&mut all).await;
+            assert_eq!(
+                (event["type"].as_str(), event["version"].as_u64()),
+                (Some("person.updated"), Some(2))
+            );
+            assert_eq!(
+                next(&mut vip).await["person"]["name"],
+                "Grace",
+                "she has the tag now"
+            );
+            eventually("the stale connection's pruning", async || {
+                connections(&db).await == 3
+            })
+            .await;
+            let output = dev.output.clone();
+            eventually("the poison record's report", async || {
+                output
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .any(|l| l.contains("given up"))
+            })
+            .await;
+
+            // Closing a socket removes its connection item.
+            vip.close(None).await.unwrap();
+            eventually("the disconnect", async || connections(&db).await == 2).await;
+        });
+        dev.interrupt();
+    }
 }

@@ -242,10 +242,12 @@ fn person(i: usize, prefix: &str) -> Person {
     }
 }
 
-/// The raw path: the same item shape (fields + keys + index attributes), converted by hand.
+/// The raw path: the same item as dynamodel stores (fields, entity tag, keys, index attributes,
+/// search copy), converted by hand.
 fn raw_item(p: &Person) -> HashMap<String, AttributeValue> {
     let mut item: HashMap<String, AttributeValue> =
         serde_dynamo::to_item(p).expect("person serialises");
+    item.insert("_type".into(), AttributeValue::S(Person::ENTITY.into()));
     let key = p.key();
     item.insert("pk".into(), AttributeValue::S(key.pk));
     item.insert("sk".into(), AttributeValue::S(key.sk.unwrap_or_default()));

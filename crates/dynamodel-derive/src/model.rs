@@ -165,6 +165,7 @@ pub(crate) fn expand(model: &Model) -> Tokens {
                     local_secondary_indexes: ::std::vec![#(#lsi_specs),*],
                     ttl_attribute: #ttl_spec,
                     billing_mode: ::dynamodel::BillingMode::PayPerRequest,
+                    stream: ::std::option::Option::None,
                 }
             }
 

@@ -97,8 +97,8 @@ pub use patch::PlannedPatch;
 pub use projection::Projection;
 pub use spec::{
     BillingMode, IndexProjection, IndexSpec, KeyAttribute, PARTITION_KEY_MAX_BYTES, PositionKey,
-    SORT_KEY_MAX_BYTES, ScalarType, TableSpec, create_table, delete_table, table_exists,
-    wait_until_active,
+    SORT_KEY_MAX_BYTES, ScalarType, StreamView, TableSpec, create_table, delete_table,
+    table_exists, wait_until_active,
 };
 pub use table::{
     DEFAULT_CURSOR_LIFETIME, Page, PutMode, Query, SortCondition, Table, TransactWrite,

@@ -6,7 +6,8 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement, KeyType, LocalSecondaryIndex,
-    Projection, ProjectionType, ScalarAttributeType, TableStatus, TimeToLiveSpecification,
+    Projection, ProjectionType, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TableStatus, TimeToLiveSpecification,
 };
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +57,35 @@ pub enum IndexProjection {
     /// Only the table's and the index's keys: read [`crate::Projection`]s of key fields, or count.
     #[serde(rename = "KEYS_ONLY")]
     KeysOnly,
+}
+
+/// What a table's stream records hold of the item written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum StreamView {
+    /// The item before and after the write (`NEW_AND_OLD_IMAGES`): what
+    /// [`crate::stream::Change`] reads both images from.
+    #[serde(rename = "NEW_AND_OLD_IMAGES")]
+    NewAndOldImages,
+    /// The item after the write (`NEW_IMAGE`).
+    #[serde(rename = "NEW_IMAGE")]
+    NewImage,
+    /// The item before the write (`OLD_IMAGE`).
+    #[serde(rename = "OLD_IMAGE")]
+    OldImage,
+    /// Only the key attributes (`KEYS_ONLY`).
+    #[serde(rename = "KEYS_ONLY")]
+    KeysOnly,
+}
+
+impl StreamView {
+    fn sdk(self) -> StreamViewType {
+        match self {
+            Self::NewAndOldImages => StreamViewType::NewAndOldImages,
+            Self::NewImage => StreamViewType::NewImage,
+            Self::OldImage => StreamViewType::OldImage,
+            Self::KeysOnly => StreamViewType::KeysOnly,
+        }
+    }
 }
 
 /// How the table is billed.
@@ -138,6 +168,9 @@ pub struct TableSpec {
     pub ttl_attribute: Option<String>,
     /// How the table is billed.
     pub billing_mode: BillingMode,
+    /// The table's stream of changes, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<StreamView>,
 }
 
 impl TableSpec {
@@ -245,6 +278,15 @@ pub async fn create_table(client: &Client, name: &str, spec: &TableSpec) -> Resu
                 .attribute_type(a.kind.sdk())
                 .build()
                 .expect("name and type are set"),
+        );
+    }
+    if let Some(view) = spec.stream {
+        req = req.stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(view.sdk())
+                .build()
+                .expect("the flag is set"),
         );
     }
     for ix in &spec.global_secondary_indexes {

@@ -18,6 +18,9 @@ pub mod model;
 pub mod service;
 pub mod telemetry;
 pub mod tls;
+#[cfg(feature = "authorizer")]
+pub mod token;
+pub mod ws;
 
 pub use config::{Access, AllowedOrigins, Config, ConfigError, CursorKeySetting};
 pub use cursor_key::{CursorKeyError, CursorKeys};
@@ -45,6 +48,34 @@ pub fn edge(config: Config, function: Function) -> Edge {
 #[cfg(feature = "secrets-manager")]
 pub fn list_edge(config: Config) -> Edge {
     assemble(config, Function::List, Some(secret_keys))
+}
+
+/// The WebSocket routes' handlers (`$connect`, `$disconnect`, messages), over the people table.
+pub fn ws_edge(config: Config) -> ws::WsEdge {
+    ws::WsEdge::new(table(&config), config.access)
+}
+
+/// The stream function's feed: changes pushed through the management API of the WebSocket stage at
+/// `WEBSOCKET_ENDPOINT` (feature `push`).
+#[cfg(feature = "push")]
+pub fn feed(config: Config) -> Result<ws::feed::Feed<ws::push::ManagementApi>, ConfigError> {
+    let endpoint = std::env::var("WEBSOCKET_ENDPOINT")
+        .ok()
+        .filter(|e| !e.trim().is_empty())
+        .ok_or(ConfigError::Missing("WEBSOCKET_ENDPOINT"))?;
+    let pusher = ws::push::ManagementApi::new(&config, &endpoint);
+    Ok(ws::feed::Feed::new(table(&config), pusher))
+}
+
+/// The people table with the functions' DynamoDB client.
+fn table(config: &Config) -> dynamodel::Table {
+    let client = client::dynamodb_client(
+        config.region.clone(),
+        config.credentials.clone(),
+        config.dynamodb_endpoint.as_deref(),
+        config.trust_store,
+    );
+    dynamodel::Table::new(client, config.table_name.clone(), table_spec())
 }
 
 /// Reads the cursor key from `secret` at the first listing.

@@ -23,6 +23,8 @@ pub fn table_spec() -> TableSpec {
     let mut spec = Person::table_spec();
     // Idempotency records expire; people and claims have no expiry and are never removed by it.
     spec.ttl_attribute = IdempotencyRecord::TTL_ATTRIBUTE.map(str::to_owned);
+    // The real-time feed reads every change, with the item before and after it.
+    spec.stream = Some(dynamodel::StreamView::NewAndOldImages);
     spec
 }
 
@@ -300,6 +302,68 @@ pub struct IdempotencyRecord {
     pub expires_at: Option<i64>,
 }
 
+/// How long a WebSocket connection item lives without being refreshed: API Gateway closes a
+/// connection after two hours at most, so an item older than that belongs to a connection whose
+/// `$disconnect` never arrived.
+pub const CONNECTION_TTL_SECONDS: i64 = 2 * 60 * 60 + 10 * 60;
+
+/// The partition of [`LIST_INDEX`] that lists the open WebSocket connections, read once per batch
+/// of changes by the stream function.
+pub const CONNECTIONS_PARTITION: &str = "CONNECTION";
+
+/// An open WebSocket connection and what it subscribed to. Written at `$connect`, changed by
+/// `subscribe` / `unsubscribe`, deleted at `$disconnect` or when a push finds it gone; expires
+/// through TTL when none of that happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Model)]
+#[dynamodel(
+    entity = "connection",
+    pk = "CONNECTION#{connection_id}",
+    sk = "CONNECTION",
+    index(name = "gsi1", pk = "CONNECTION", sk = "{connection_id}")
+)]
+pub struct Connection {
+    /// API Gateway's connection id.
+    pub connection_id: String,
+    /// The token subject of the caller, when the API requires tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// True when the caller holds only `people/self`: it receives its own person's changes only.
+    #[serde(default)]
+    pub own_only: bool,
+    /// What it receives; `None` until it subscribes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscription: Option<Subscription>,
+    /// When it connected (epoch seconds).
+    pub connected_at: i64,
+    /// When DynamoDB removes the item (epoch seconds).
+    #[dynamodel(ttl)]
+    pub expires_at: Option<i64>,
+}
+
+/// What a connection receives: every person's changes, some people's, or those of people with a
+/// tag (before or after the change).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subscription {
+    /// Every person.
+    All,
+    /// These people.
+    Ids(Vec<PersonId>),
+    /// People with this (normalised) tag.
+    Tag(String),
+}
+
+impl Subscription {
+    /// True when a change of `person` (as before or after it) concerns this subscription.
+    pub fn covers(&self, person: &Person) -> bool {
+        match self {
+            Subscription::All => true,
+            Subscription::Ids(ids) => ids.contains(&person.id),
+            Subscription::Tag(tag) => person.tags.iter().any(|t| t == tag),
+        }
+    }
+}
+
 /// Any item of the people table: what a scan or the table's stream reads. Every model of the
 /// table is tagged (`_type`), so each item decodes as what it is.
 #[derive(Debug, Clone, PartialEq, dynamodel::Entities)]
@@ -312,6 +376,8 @@ pub enum PeopleItem {
     OwnerClaim(OwnerClaim),
     /// A stored answer to an idempotent write.
     Idempotency(IdempotencyRecord),
+    /// An open WebSocket connection.
+    Connection(Connection),
 }
 
 #[cfg(test)]

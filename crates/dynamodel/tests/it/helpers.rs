@@ -123,6 +123,7 @@ pub fn spec() -> TableSpec {
         local_secondary_indexes: vec![],
         ttl_attribute: Some("expires_at".into()),
         billing_mode: dynamodel::BillingMode::PayPerRequest,
+        stream: None,
     }
 }
 

@@ -122,6 +122,7 @@ async fn each_call_has_a_span_with_operation_table_and_capacity() {
         local_secondary_indexes: vec![],
         ttl_attribute: None,
         billing_mode: dynamodel::BillingMode::PayPerRequest,
+        stream: None,
     };
     let table = dynamodb_local::fresh_table("spans", spec).await;
     let name = table.name().to_owned();

@@ -28,6 +28,8 @@ use lambda_runtime::{Context, LambdaEvent};
 pub use crate::config::Access;
 pub use extract::{DEFAULT_LIMIT, MAX_BODY_BYTES, MAX_LIMIT};
 pub use problem::Problem;
+#[cfg(feature = "realtime")]
+pub(crate) use reply::PersonBody;
 pub use route::{Action, FALLBACK, Function, ROUTES, Resolution, Route, Scope};
 
 use self::auth::Caller;

@@ -7,12 +7,14 @@ mod helpers;
 mod idempotency;
 
 mod access;
+mod authorize;
 mod concurrency;
 mod crud;
 mod faults;
 mod list;
 mod outages;
 mod patch;
+mod realtime;
 mod requests;
 mod routing;
 mod table;

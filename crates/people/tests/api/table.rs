@@ -45,6 +45,7 @@ async fn a_scan_of_the_table_decodes_people_and_claims_into_the_union() {
                 PeopleItem::EmailClaim(c) => claims.push(c.email),
                 PeopleItem::OwnerClaim(c) => panic!("no caller owns a person here: {c:?}"),
                 PeopleItem::Idempotency(_) => records += 1,
+                PeopleItem::Connection(c) => panic!("no WebSocket connected here: {c:?}"),
             }
         }
         match page.next {

@@ -1,0 +1,253 @@
+//! The change feed: each change of a person, read from the table's stream, pushed to the
+//! connections subscribed to it.
+//!
+//! One batch of stream records is delivered in order. The open connections are read once per
+//! batch (one query of the connections' index partition, no read per connection), and each change
+//! goes to the connections whose subscription covers the person before or after the change and
+//! whose caller may see it (a `people/self` caller sees its own person only), with at most
+//! [`Feed::concurrency`] pushes in flight. A connection that is gone (API Gateway's 410) is deleted;
+//! a record that could not be decoded or pushed is reported back as a batch item failure, so the
+//! stream retries it without retrying the others (at least once: a client may see a change twice,
+//! and tells by `id` and `version`).
+
+use std::future::Future;
+use std::sync::Arc;
+
+use dynamodel::stream::{Change, ChangeKind, EventRecord};
+use dynamodel::{Query, Table};
+use futures_util::{StreamExt, TryStreamExt};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::http::PersonBody;
+use crate::model::{CONNECTIONS_PARTITION, Connection, LIST_INDEX, Person, PersonId};
+
+/// Why a push failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushError {
+    /// The connection is closed (API Gateway answered 410 Gone): its item is deleted.
+    Gone,
+    /// Anything else; the record is retried.
+    Failed(String),
+}
+
+/// Sends a message to one connection: API Gateway's management API (`POST @connections/{id}`).
+pub trait Pusher: Send + Sync {
+    /// Pushes `message` to `connection_id`.
+    fn push(
+        &self,
+        connection_id: &str,
+        message: Arc<str>,
+    ) -> impl Future<Output = Result<(), PushError>> + Send;
+}
+
+impl<P: Pusher> Pusher for Arc<P> {
+    fn push(
+        &self,
+        connection_id: &str,
+        message: Arc<str>,
+    ) -> impl Future<Output = Result<(), PushError>> + Send {
+        (**self).push(connection_id, message)
+    }
+}
+
+/// One change of a person, as pushed: `{"type":"person.created","id","version","person","at"}`.
+#[derive(Debug, Serialize)]
+pub struct PersonEvent<'a> {
+    /// `person.created`, `person.updated` or `person.deleted`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// The person's id.
+    pub id: PersonId,
+    /// Its version after the change (before it, for a delete).
+    pub version: u64,
+    /// The person after the change, as the REST API returns it; `null` for a delete.
+    pub(crate) person: Option<PersonBody<'a>>,
+    /// When the change was written (to the second, from the stream record).
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+}
+
+/// What one batch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Delivery {
+    /// Sequence numbers of the records to retry (batch item failures).
+    pub failed_records: Vec<String>,
+    /// Messages pushed.
+    pub pushed: usize,
+    /// Connections found gone and deleted.
+    pub pruned: usize,
+    /// Pushes that failed otherwise.
+    pub failed_pushes: usize,
+}
+
+/// Pushes changes of people to subscribed connections.
+pub struct Feed<P> {
+    table: Table,
+    pusher: P,
+    concurrency: usize,
+}
+
+impl<P: Pusher> Feed<P> {
+    /// A feed over the people table, pushing with `pusher`, 64 pushes at a time.
+    pub fn new(table: Table, pusher: P) -> Self {
+        Self {
+            table,
+            pusher,
+            concurrency: 64,
+        }
+    }
+
+    /// At most `n` pushes in flight (at least one).
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    /// The open, subscribed connections: one query of their index partition, every page.
+    pub async fn connections(&self) -> dynamodel::Result<Vec<Connection>> {
+        let query = Query::index(LIST_INDEX, CONNECTIONS_PARTITION).limit(1000);
+        self.table
+            .query_stream::<Connection>(query)
+            .try_filter(|c| std::future::ready(c.subscription.is_some()))
+            .try_collect()
+            .await
+    }
+
+    /// Delivers a batch of stream records, in order.
+    pub async fn deliver(&self, records: &[EventRecord]) -> dynamodel::Result<Delivery> {
+        let mut delivery = Delivery::default();
+        let mut connections: Option<Vec<Connection>> = None;
+        for record in records {
+            let id = record
+                .change
+                .sequence_number
+                .clone()
+                .unwrap_or_else(|| record.event_id.clone());
+            let change = match Change::<Person>::decode(record) {
+                Ok(Some(change)) => change,
+                // Another entity of the table (a claim, a connection) or of another service:
+                // not a change of a person.
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::error!(record = %id, error = %e, "a stream record could not be decoded");
+                    delivery.failed_records.push(id);
+                    continue;
+                }
+            };
+            let Some((event, before, after)) = person_change(&change) else {
+                continue;
+            };
+            let connections = match &mut connections {
+                Some(c) => c,
+                None => connections.insert(self.connections().await?),
+            };
+            let message: Arc<str> = serde_json::to_string(&event)
+                .expect("events serialise")
+                .into();
+            let recipients: Vec<String> = connections
+                .iter()
+                .filter(|c| concerns(c, before, after))
+                .map(|c| c.connection_id.clone())
+                .collect();
+            let outcomes: Vec<(String, Result<(), PushError>)> =
+                futures_util::stream::iter(recipients)
+                    .map(|connection| {
+                        let message = message.clone();
+                        async move {
+                            let outcome = self.pusher.push(&connection, message).await;
+                            (connection, outcome)
+                        }
+                    })
+                    .buffer_unordered(self.concurrency)
+                    .collect()
+                    .await;
+            let mut failed = false;
+            for (connection, outcome) in outcomes {
+                match outcome {
+                    Ok(()) => delivery.pushed += 1,
+                    Err(PushError::Gone) => {
+                        connections.retain(|c| c.connection_id != connection);
+                        let key = Connection::key_for(&connection);
+                        match self.table.delete::<Connection>(&key, None).await {
+                            Ok(_) => delivery.pruned += 1,
+                            Err(e) => {
+                                tracing::warn!(error = %e, "a gone connection's item could not be deleted")
+                            }
+                        }
+                    }
+                    Err(PushError::Failed(reason)) => {
+                        tracing::warn!(record = %id, %reason, "a push failed");
+                        delivery.failed_pushes += 1;
+                        failed = true;
+                    }
+                }
+            }
+            if failed {
+                delivery.failed_records.push(id);
+            }
+        }
+        Ok(delivery)
+    }
+}
+
+/// The event of a change of a person, and the person before and after it.
+fn person_change(
+    change: &Change<Person>,
+) -> Option<(PersonEvent<'_>, Option<&Person>, Option<&Person>)> {
+    let (before, after) = (change.old.as_ref(), change.new.as_ref());
+    let latest = after.or(before)?;
+    let kind = match change.kind {
+        ChangeKind::Insert => "person.created",
+        ChangeKind::Modify => "person.updated",
+        ChangeKind::Remove => "person.deleted",
+    };
+    let event = PersonEvent {
+        kind,
+        id: latest.id,
+        version: latest.version,
+        person: after.map(PersonBody::from),
+        at: change.at.unwrap_or_else(OffsetDateTime::now_utc),
+    };
+    Some((event, before, after))
+}
+
+/// True when `connection` receives a change of a person that was `before` and is `after`.
+fn concerns(connection: &Connection, before: Option<&Person>, after: Option<&Person>) -> bool {
+    let Some(subscription) = &connection.subscription else {
+        return false;
+    };
+    let visible =
+        |p: &&Person| !connection.own_only || (p.owner.is_some() && p.owner == connection.subject);
+    [before, after]
+        .into_iter()
+        .flatten()
+        .filter(visible)
+        .any(|p| subscription.covers(p))
+}
+
+/// Logs a batch's figures as a CloudWatch embedded-metric line (namespace `people-api`): pushes,
+/// pruned connections, failed pushes and failed records, which the stack alarms on.
+pub fn log_metrics(delivery: &Delivery) {
+    let line = serde_json::json!({
+        "_aws": {
+            "Timestamp": OffsetDateTime::now_utc().unix_timestamp() * 1000,
+            "CloudWatchMetrics": [{
+                "Namespace": "people-api",
+                "Dimensions": [[]],
+                "Metrics": [
+                    {"Name": "Pushed", "Unit": "Count"},
+                    {"Name": "PrunedConnections", "Unit": "Count"},
+                    {"Name": "FailedPushes", "Unit": "Count"},
+                    {"Name": "FailedRecords", "Unit": "Count"}
+                ]
+            }]
+        },
+        "Pushed": delivery.pushed,
+        "PrunedConnections": delivery.pruned,
+        "FailedPushes": delivery.failed_pushes,
+        "FailedRecords": delivery.failed_records.len(),
+    });
+    // Metrics go to stdout as their own line, next to (not inside) the tracing logs.
+    println!("{line}");
+}
