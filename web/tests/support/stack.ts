@@ -48,7 +48,7 @@ export async function startStack(name: string, { auth = false } = {}): Promise<S
   if (!fs.existsSync(XTASK)) throw new Error(`${XTASK} is missing: build it with cargo build --locked -p xtask (make web-test does)`);
   if (!fs.existsSync(path.join(ROOT, 'web', 'dist', 'index.html'))) throw new Error('web/dist is missing: npm run build in web/ (make web-test does)');
   fs.mkdirSync(OUT, { recursive: true });
-  const [api, db] = [await freePort(), await freePort()];
+  const [api, db, ws] = [await freePort(), await freePort(), await freePort()];
   const log = path.join(OUT, `${name}-stack.log`);
   const out = fs.openSync(log, 'w');
   const child: ChildProcess = spawn(XTASK, ['dev'], {
@@ -57,6 +57,7 @@ export async function startStack(name: string, { auth = false } = {}): Promise<S
       ...process.env,
       PORT: String(api),
       DYNAMODB_PORT: String(db),
+      WS_PORT: String(ws),
       TABLE_NAME: `people-web-${name}`,
       AUTH: auth ? 'on' : 'off',
       RUST_LOG: 'warn',
