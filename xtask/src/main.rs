@@ -421,6 +421,9 @@ fn dev() -> Result<(), String> {
     }
     if ready.is_ok() && watch_exit.is_none() && !stop.load(std::sync::atomic::Ordering::SeqCst) {
         println!();
+        println!(
+            "  open         http://127.0.0.1:{api_port}/  (the web app; the API under /people)"
+        );
         println!("  people API   http://127.0.0.1:{api_port}/people");
         println!(
             "  WebSocket    ws://127.0.0.1:{ws_port}  (management API http://127.0.0.1:{ws_port}/@connections/{{id}}; stream polled every {} ms)",
