@@ -70,12 +70,46 @@ pub fn run(c: &mut Criterion) {
     g.bench_function("person to item", |b| {
         b.iter(|| black_box(table.to_item(black_box(&p)).unwrap()))
     });
+    g.bench_function("person to item: raw SDK", |b| {
+        b.iter(|| black_box(super::raw_item(black_box(&p))))
+    });
     g.bench_function("person transforms + validation", |b| {
         b.iter_batched(
             || p.clone(),
             |mut p| {
                 p.before_save();
                 black_box(p.validate().is_ok())
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    // A transaction of two creates, built and not sent: the library's whole per-item write path
+    // (transforms, validation, version, timestamps, item, condition, placeholders) against the raw
+    // path's hand-written item and condition, as `library`'s `transaction_2` sends them.
+    let fresh = |tag: &str| {
+        let mut p = person();
+        p.id = PersonId::generate();
+        p.email = format!("{tag}-{}@example.com", p.id);
+        p
+    };
+    g.bench_function("transaction of two, built: raw SDK", |b| {
+        b.iter_batched(
+            || (fresh("a"), fresh("b")),
+            |(a, b)| black_box(super::raw_transaction_items(table.name(), &a, &b)),
+            BatchSize::SmallInput,
+        )
+    });
+    g.bench_function("transaction of two, built: dynamodel", |b| {
+        b.iter_batched(
+            || (fresh("a"), fresh("b")),
+            |(mut a, mut b)| {
+                let tx = table
+                    .transact()
+                    .create(&mut a)
+                    .unwrap()
+                    .create(&mut b)
+                    .unwrap();
+                black_box(tx.len())
             },
             BatchSize::SmallInput,
         )

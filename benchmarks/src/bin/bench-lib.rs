@@ -266,6 +266,24 @@ fn raw_item(p: &Person) -> HashMap<String, AttributeValue> {
     item
 }
 
+/// The raw path's transaction of two creates: each item put if its key is free.
+fn raw_transaction_items(table: &str, a: &Person, b: &Person) -> Vec<TransactWriteItem> {
+    let put = |p: &Person| {
+        TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name(table)
+                    .set_item(Some(raw_item(p)))
+                    .condition_expression("attribute_not_exists(#pk)")
+                    .expression_attribute_names("#pk", "pk")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    vec![put(a), put(b)]
+}
+
 fn raw_key(id: &PersonId) -> HashMap<String, AttributeValue> {
     let key = id.key();
     HashMap::from([
@@ -301,179 +319,178 @@ async fn library(client: &Client, table: &Table, n: usize) -> Value {
         for round in 0..=ROUNDS {
             let count = if round == 0 { WARMUP } else { n };
             let tag = format!("{op}{round}");
-            let raw = match op {
-                "get" => {
-                    block(count, |i| {
-                        let (client, name, key) =
-                            (client.clone(), name.clone(), raw_key(&ids[i % ids.len()]));
-                        async move {
-                            let out = client
-                                .get_item()
-                                .table_name(name)
-                                .set_key(Some(key))
-                                .send()
-                                .await
-                                .unwrap();
-                            let p: Person = serde_dynamo::from_item(out.item.unwrap()).unwrap();
-                            std::hint::black_box(p);
-                        }
-                    })
-                    .await
-                }
-                "put" => {
-                    block(count, |i| {
-                        let item = raw_item(&seeded[i % seeded.len()]);
-                        let (client, name) = (client.clone(), name.clone());
-                        async move {
-                            client
-                                .put_item()
-                                .table_name(name)
-                                .set_item(Some(item))
-                                .send()
-                                .await
-                                .unwrap();
-                        }
-                    })
-                    .await
-                }
-                "conditional_put" => {
-                    block(count, |i| {
-                        let item = raw_item(&person(i, &format!("rc{tag}-")));
-                        let (client, name) = (client.clone(), name.clone());
-                        async move {
-                            client
-                                .put_item()
-                                .table_name(name)
-                                .set_item(Some(item))
-                                .condition_expression("attribute_not_exists(#pk)")
-                                .expression_attribute_names("#pk", "pk")
-                                .send()
-                                .await
-                                .unwrap();
-                        }
-                    })
-                    .await
-                }
-                "query_20" => {
-                    block(count, |_| {
-                        let (client, name) = (client.clone(), name.clone());
-                        async move {
-                            let out = client
-                                .query()
-                                .table_name(name)
-                                .index_name(Person::GSI1_INDEX)
-                                .key_condition_expression("#p = :p")
-                                .expression_attribute_names("#p", "gsi1pk")
-                                .expression_attribute_values(
-                                    ":p",
-                                    AttributeValue::S("PERSON".into()),
-                                )
-                                .scan_index_forward(false)
-                                .limit(20)
-                                .send()
-                                .await
-                                .unwrap();
-                            let people: Vec<Person> =
-                                serde_dynamo::from_items(out.items.unwrap_or_default()).unwrap();
-                            std::hint::black_box(people);
-                        }
-                    })
-                    .await
-                }
-                _ => {
-                    block(count, |i| {
-                        let a = raw_item(&person(i, &format!("rta{tag}-")));
-                        let b = raw_item(&person(i, &format!("rtb{tag}-")));
-                        let (client, name) = (client.clone(), name.clone());
-                        async move {
-                            let put = |item| {
-                                TransactWriteItem::builder()
-                                    .put(
-                                        Put::builder()
-                                            .table_name(&name)
-                                            .set_item(Some(item))
-                                            .condition_expression("attribute_not_exists(#pk)")
-                                            .expression_attribute_names("#pk", "pk")
-                                            .build()
-                                            .unwrap(),
+            let raw = async {
+                match op {
+                    "get" => {
+                        block(count, |i| {
+                            let (client, name, key) =
+                                (client.clone(), name.clone(), raw_key(&ids[i % ids.len()]));
+                            async move {
+                                let out = client
+                                    .get_item()
+                                    .table_name(name)
+                                    .set_key(Some(key))
+                                    .send()
+                                    .await
+                                    .unwrap();
+                                let p: Person = serde_dynamo::from_item(out.item.unwrap()).unwrap();
+                                std::hint::black_box(p);
+                            }
+                        })
+                        .await
+                    }
+                    "put" => {
+                        block(count, |i| {
+                            let item = raw_item(&seeded[i % seeded.len()]);
+                            let (client, name) = (client.clone(), name.clone());
+                            async move {
+                                client
+                                    .put_item()
+                                    .table_name(name)
+                                    .set_item(Some(item))
+                                    .send()
+                                    .await
+                                    .unwrap();
+                            }
+                        })
+                        .await
+                    }
+                    "conditional_put" => {
+                        block(count, |i| {
+                            let item = raw_item(&person(i, &format!("rc{tag}-")));
+                            let (client, name) = (client.clone(), name.clone());
+                            async move {
+                                client
+                                    .put_item()
+                                    .table_name(name)
+                                    .set_item(Some(item))
+                                    .condition_expression("attribute_not_exists(#pk)")
+                                    .expression_attribute_names("#pk", "pk")
+                                    .send()
+                                    .await
+                                    .unwrap();
+                            }
+                        })
+                        .await
+                    }
+                    "query_20" => {
+                        block(count, |_| {
+                            let (client, name) = (client.clone(), name.clone());
+                            async move {
+                                let out = client
+                                    .query()
+                                    .table_name(name)
+                                    .index_name(Person::GSI1_INDEX)
+                                    .key_condition_expression("#p = :p")
+                                    .expression_attribute_names("#p", "gsi1pk")
+                                    .expression_attribute_values(
+                                        ":p",
+                                        AttributeValue::S("PERSON".into()),
                                     )
-                                    .build()
-                            };
-                            client
-                                .transact_write_items()
-                                .transact_items(put(a))
-                                .transact_items(put(b))
-                                .send()
-                                .await
-                                .unwrap();
-                        }
-                    })
-                    .await
+                                    .scan_index_forward(false)
+                                    .limit(20)
+                                    .send()
+                                    .await
+                                    .unwrap();
+                                let people: Vec<Person> =
+                                    serde_dynamo::from_items(out.items.unwrap_or_default())
+                                        .unwrap();
+                                std::hint::black_box(people);
+                            }
+                        })
+                        .await
+                    }
+                    _ => {
+                        block(count, |i| {
+                            let a = person(i, &format!("rta{tag}-"));
+                            let b = person(i, &format!("rtb{tag}-"));
+                            let (client, name) = (client.clone(), name.clone());
+                            async move {
+                                client
+                                    .transact_write_items()
+                                    .set_transact_items(Some(raw_transaction_items(&name, &a, &b)))
+                                    .send()
+                                    .await
+                                    .unwrap();
+                            }
+                        })
+                        .await
+                    }
                 }
             };
-            let dm = match op {
-                "get" => {
-                    block(count, |i| {
-                        let (table, key) = (table.clone(), ids[i % ids.len()].key());
-                        async move {
-                            let p: Person = table.get(&key).await.unwrap().unwrap();
-                            std::hint::black_box(p);
-                        }
-                    })
-                    .await
+            let dm = async {
+                match op {
+                    "get" => {
+                        block(count, |i| {
+                            let (table, key) = (table.clone(), ids[i % ids.len()].key());
+                            async move {
+                                let p: Person = table.get(&key).await.unwrap().unwrap();
+                                std::hint::black_box(p);
+                            }
+                        })
+                        .await
+                    }
+                    "put" => {
+                        block(count, |i| {
+                            let mut p = seeded[i % seeded.len()].clone();
+                            let table = table.clone();
+                            async move {
+                                table.put(&mut p, PutMode::Upsert).await.unwrap();
+                            }
+                        })
+                        .await
+                    }
+                    "conditional_put" => {
+                        block(count, |i| {
+                            let mut p = person(i, &format!("dc{tag}-"));
+                            let table = table.clone();
+                            async move {
+                                table.create(&mut p).await.unwrap();
+                            }
+                        })
+                        .await
+                    }
+                    "query_20" => {
+                        block(count, |_| {
+                            let table = table.clone();
+                            async move {
+                                let q = Query::index(Person::GSI1_INDEX, "PERSON")
+                                    .descending()
+                                    .limit(20);
+                                let page = table.query::<Person>(&q).await.unwrap();
+                                std::hint::black_box(page);
+                            }
+                        })
+                        .await
+                    }
+                    _ => {
+                        block(count, |i| {
+                            let mut a = person(i, &format!("dta{tag}-"));
+                            let mut b = person(i, &format!("dtb{tag}-"));
+                            let table = table.clone();
+                            async move {
+                                table
+                                    .transact()
+                                    .create(&mut a)
+                                    .unwrap()
+                                    .create(&mut b)
+                                    .unwrap()
+                                    .send()
+                                    .await
+                                    .unwrap();
+                            }
+                        })
+                        .await
+                    }
                 }
-                "put" => {
-                    block(count, |i| {
-                        let mut p = seeded[i % seeded.len()].clone();
-                        let table = table.clone();
-                        async move {
-                            table.put(&mut p, PutMode::Upsert).await.unwrap();
-                        }
-                    })
-                    .await
-                }
-                "conditional_put" => {
-                    block(count, |i| {
-                        let mut p = person(i, &format!("dc{tag}-"));
-                        let table = table.clone();
-                        async move {
-                            table.create(&mut p).await.unwrap();
-                        }
-                    })
-                    .await
-                }
-                "query_20" => {
-                    block(count, |_| {
-                        let table = table.clone();
-                        async move {
-                            let q = Query::index(Person::GSI1_INDEX, "PERSON")
-                                .descending()
-                                .limit(20);
-                            let page = table.query::<Person>(&q).await.unwrap();
-                            std::hint::black_box(page);
-                        }
-                    })
-                    .await
-                }
-                _ => {
-                    block(count, |i| {
-                        let mut a = person(i, &format!("dta{tag}-"));
-                        let mut b = person(i, &format!("dtb{tag}-"));
-                        let table = table.clone();
-                        async move {
-                            table
-                                .transact()
-                                .create(&mut a)
-                                .unwrap()
-                                .create(&mut b)
-                                .unwrap()
-                                .send()
-                                .await
-                                .unwrap();
-                        }
-                    })
-                    .await
-                }
+            };
+            // Which path runs first alternates by round, so neither always follows the other.
+            let (raw, dm) = if round % 2 == 0 {
+                let raw = raw.await;
+                (raw, dm.await)
+            } else {
+                let dm = dm.await;
+                (raw.await, dm)
             };
             if round > 0 {
                 raw_cpu.push(raw.cpu_per_op);
@@ -784,10 +801,14 @@ fn main() {
         return;
     }
     if args.first().map(String::as_str) == Some("parts") {
+        // `bench-lib parts [substring]`: only the parts whose name contains it.
         let mut c = criterion::Criterion::default()
             .warm_up_time(std::time::Duration::from_secs(1))
             .measurement_time(std::time::Duration::from_secs(3))
             .without_plots();
+        if let Some(filter) = args.get(1) {
+            c = c.with_filter(filter.as_str());
+        }
         edge_parts::run(&mut c);
         c.final_summary();
         return;
