@@ -84,6 +84,13 @@ export class Monitoring extends Construct {
 
 /** The namespace of the stream function's embedded-metric lines (crates/people/src/ws/feed.rs log_metrics). */
 export const REALTIME_NAMESPACE = 'people-api';
+/**
+ * The stream function's environment variable naming its stage, which its metric lines carry as the
+ * `Stage` dimension (feed.rs `STAGE_VAR`): stages in one account write, and alarm on, their own figures.
+ */
+export const METRICS_STAGE_VAR = 'STAGE';
+/** Pushes failing for reasons other than a gone connection: this share of at least this many pushes in 5 minutes. */
+export const PUSH_FAILURE_RATE = { percent: 5, minPushes: 20 };
 /** The stream is behind when its oldest unprocessed record is older than this (IteratorAge, maximum). */
 export const ITERATOR_AGE_THRESHOLD = Duration.minutes(1);
 /** The authorizer's share of failed invocations (refused tokens included) that means trouble, at this many invocations or more. */
@@ -107,7 +114,8 @@ export interface RealtimeMonitoringProps {
 /**
  * Alarms on the real-time path: each function's errors and throttles (the authorizer's failure
  * rate), the stream's iterator age, records the stream function could not deliver (its
- * `FailedRecords` metric), records in the on-failure queue, and the WebSocket API's failed
+ * `FailedRecords` metric) and its share of failed pushes (`FailedPushes`), both of this stage's
+ * `Stage` dimension, records in the on-failure queue, and the WebSocket API's failed
  * integration calls and integration error rate; widgets on the stack's dashboard. Its resources
  * live in the stack, not under this construct (see PeopleStack).
  */
@@ -160,12 +168,33 @@ export class RealtimeMonitoring extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    const failedRecords = new cloudwatch.Metric({ namespace: REALTIME_NAMESPACE, metricName: 'FailedRecords', statistic: 'Sum', period });
-    const failedPushes = new cloudwatch.Metric({ namespace: REALTIME_NAMESPACE, metricName: 'FailedPushes', statistic: 'Sum', period });
+    // The stream function's embedded metrics, of this stage only (it logs them with its STAGE as the Stage dimension).
+    const feedMetric = (metricName: string) => new cloudwatch.Metric({
+      namespace: REALTIME_NAMESPACE, metricName, dimensionsMap: { Stage: stage.stageName }, statistic: 'Sum', period,
+    });
+    const failedRecords = feedMetric('FailedRecords');
+    const failedPushes = feedMetric('FailedPushes');
     alarm('StreamFailedRecords', {
       alarmDescription: 'The stream function reported changes it could not deliver (FailedRecords, returned as batch item failures and retried)',
       metric: failedRecords,
       ...alarmOnAny,
+    });
+    // A failed push also fails its record (StreamFailedRecords), so single failures are covered there;
+    // this one tells that pushes fail broadly: API Gateway's management API throttling or failing, or
+    // the function not allowed to post (a wrong endpoint or policy), rather than one record.
+    const pushFailureRate = new cloudwatch.MathExpression({
+      expression: `IF(pushed + failed >= ${PUSH_FAILURE_RATE.minPushes}, 100 * failed / (pushed + failed), 0)`,
+      usingMetrics: { failed: failedPushes, pushed: feedMetric('Pushed') },
+      label: 'Failed pushes (%)',
+      period,
+    });
+    alarm('StreamFailedPushRate', {
+      alarmDescription: `The stream function: more than ${PUSH_FAILURE_RATE.percent}% of at least ${PUSH_FAILURE_RATE.minPushes} pushes to connections failed over 5 minutes (FailedPushes: not gone connections, which are pruned, but throttling, errors or denied posts to the management API)`,
+      metric: pushFailureRate,
+      threshold: PUSH_FAILURE_RATE.percent,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     const queued = failures.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period });
     alarm('StreamFailureQueue', {

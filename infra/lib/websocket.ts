@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 
 import { type FunctionsOptions, rustFunction } from './functions.ts';
 import type { ApiOptions } from './http-api.ts';
-import { Monitoring, RealtimeMonitoring } from './monitoring.ts';
+import { METRICS_STAGE_VAR, Monitoring, RealtimeMonitoring } from './monitoring.ts';
 import type { Stage, StageSettings } from './stage.ts';
 
 /**
@@ -249,6 +249,8 @@ export class RealTime extends Construct {
       TABLE_NAME: table.tableName,
       WEBSOCKET_ENDPOINT: this.stage.callbackUrl,
       AUTH,
+      // The Stage dimension of its embedded metrics, which this stage's alarms select.
+      [METRICS_STAGE_VAR]: stageName,
     }, 'Query on gsi1, DeleteItem on connection items, PostToConnection on this WebSocket stage, the table\'s stream, and sending to its on-failure queue', {
       memorySize: STREAM_MAPPING.memorySize,
       timeout: STREAM_MAPPING.timeout,

@@ -220,8 +220,8 @@ describe('web frontend and CDN', () => {
 describe('monitoring', () => {
   it('alarms on API 5xx rate, each function\'s errors and throttles, and DynamoDB throttling', () => {
     const alarms = Object.values(resources(dev.template, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties);
-    // These, and the real-time path's 15 (websocket.test.ts).
-    assert.equal(alarms.length, 1 + 4 * 2 + 1 + 15);
+    // These, and the real-time path's 16 (websocket.test.ts).
+    assert.equal(alarms.length, 1 + 4 * 2 + 1 + 16);
     const metricNames = alarms.flatMap((a) => (a.MetricName ? [a.MetricName] : (a.Metrics ?? []).map((m: any) => m.MetricStat?.Metric?.MetricName).filter(Boolean)));
     for (const m of ['5xx', 'Count', 'Errors', 'Throttles', 'ThrottledRequests']) assert.ok(metricNames.includes(m), m);
     dev.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);

@@ -250,18 +250,32 @@ describe('the stream function and its event source mapping', () => {
       }]);
     });
 
-    it(`${stage}: the stream function's environment names the table, this stage's management endpoint and AUTH`, () => {
+    it(`${stage}: the stream function's environment names the table, this stage's management endpoint, AUTH and the stage of its metrics`, () => {
       const fn = fnOf(template, 'stream');
       assert.deepEqual(fn.Environment.Variables, {
         TABLE_NAME: { Ref: tableId(template) },
         WEBSOCKET_ENDPOINT: { 'Fn::Join': ['', ['https://', { Ref: apiId(template, 'WEBSOCKET') }, '.execute-api.eu-west-1.', { Ref: 'AWS::URLSuffix' }, `/${stage}`]] },
         AUTH: 'on',
         RUST_LOG: 'info',
+        STAGE: stage,
       });
       assert.equal(fn.Timeout, 60);
       assert.equal(fn.MemorySize, 256);
     });
   }
+
+  it('STAGE (the Stage dimension of the stream function\'s metrics) is in the stream function\'s environment only', () => {
+    for (const [stage, { template }] of [...Object.entries(stages), ['dev with auth=false', synth('dev', { auth: false })] as const]) {
+      const streamId = functionId(template, binary('stream'));
+      const functions = Object.entries(resources(template, 'AWS::Lambda::Function'));
+      assert.ok(functions.length > Object.keys(REALTIME_FUNCTIONS).length, stage);
+      for (const [id, fn] of functions) {
+        const env = fn.Properties.Environment?.Variables ?? {};
+        if (id === streamId) assert.equal(env.STAGE, stage.startsWith('dev') ? 'dev' : 'prod', stage);
+        else assert.equal(env.STAGE, undefined, `${stage}: ${fn.Properties.FunctionName ?? id}`);
+      }
+    }
+  });
 });
 
 describe('real-time functions', () => {
@@ -356,10 +370,35 @@ describe('real-time alarms', () => {
       });
     });
 
-    it(`${stage}: any failed delivery (the stream function's FailedRecords embedded metric)`, () => {
+    it(`${stage}: any failed delivery (the stream function's FailedRecords embedded metric), of this stage only`, () => {
       const found = alarms(template).filter((a) => a.MetricName === 'FailedRecords');
       assert.equal(found.length, 1);
-      assert.deepEqual(pick(found[0], ['Namespace', 'Statistic', 'Dimensions', ...Object.keys(onAny)]), { Namespace: 'people-api', Statistic: 'Sum', Dimensions: undefined, ...onAny });
+      assert.deepEqual(pick(found[0], ['Namespace', 'Statistic', 'Dimensions', ...Object.keys(onAny)]), {
+        Namespace: 'people-api', Statistic: 'Sum', Dimensions: [{ Name: 'Stage', Value: stage }], ...onAny,
+      });
+    });
+
+    it(`${stage}: more than 5% of at least 20 pushes failed (FailedPushes of Pushed and FailedPushes), of this stage only`, () => {
+      const found = alarms(template).filter((a) => (a.Metrics ?? []).some((m: any) => m.MetricStat?.Metric?.MetricName === 'FailedPushes'));
+      assert.equal(found.length, 1);
+      const [a] = found;
+      assert.deepEqual(pick(a, ['Threshold', 'ComparisonOperator', 'EvaluationPeriods', 'TreatMissingData']), {
+        Threshold: 5, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 1, TreatMissingData: 'notBreaching',
+      });
+      assert.match(a.AlarmDescription, /FailedPushes/);
+      const metrics = Object.fromEntries(a.Metrics.filter((m: any) => m.MetricStat).map((m: any) => [m.Id, { ...m.MetricStat, ReturnData: m.ReturnData }]));
+      const dims = [{ Name: 'Stage', Value: stage }];
+      assert.deepEqual(metrics, {
+        failed: { Metric: { Namespace: 'people-api', MetricName: 'FailedPushes', Dimensions: dims }, Period: 300, Stat: 'Sum', ReturnData: false },
+        pushed: { Metric: { Namespace: 'people-api', MetricName: 'Pushed', Dimensions: dims }, Period: 300, Stat: 'Sum', ReturnData: false },
+      });
+      assert.equal(a.Metrics.find((m: any) => m.Expression).Expression, 'IF(pushed + failed >= 20, 100 * failed / (pushed + failed), 0)');
+    });
+
+    it(`${stage}: every alarm on the stream function's embedded metrics selects this stage (no alarm on the dimensionless metric)`, () => {
+      const onFeed = alarms(template).flatMap((a) => (a.Namespace === 'people-api' ? [a] : (a.Metrics ?? []).map((m: any) => m.MetricStat?.Metric).filter((m: any) => m?.Namespace === 'people-api')));
+      assert.equal(onFeed.length, 3, 'FailedRecords; FailedPushes and Pushed of the push failure rate');
+      for (const m of onFeed) assert.deepEqual(m.Dimensions, [{ Name: 'Stage', Value: stage }], JSON.stringify(m));
     });
 
     it(`${stage}: any message in the on-failure queue`, () => {
@@ -404,17 +443,19 @@ describe('real-time alarms', () => {
       assert.equal(rate[0].Metrics.find((m: any) => m.Expression).Expression, 'IF(invocations >= 20, 100 * errors / invocations, 0)');
     });
 
-    it(`${stage}: 15 alarms in all for the real-time path, and its widgets on the stack's dashboard`, () => {
+    it(`${stage}: 16 alarms in all for the real-time path, and its widgets on the stack's dashboard`, () => {
       const realtime = new Set(Object.values(REALTIME_FUNCTIONS).map((d) => functionId(template, d.binary)));
       const ws = apiId(template, 'WEBSOCKET');
       const ours = alarms(template).filter((a) => {
         const text = JSON.stringify(a);
         return [...realtime].some((id) => text.includes(`"${id}"`)) || text.includes(`"${ws}"`) || text.includes('"people-api"') || text.includes(`"${queueId(template)}"`);
       });
-      assert.equal(ours.length, 15);
+      assert.equal(ours.length, 16);
       const [dashboard] = Object.values(resources(template, 'AWS::CloudWatch::Dashboard'));
       const body = JSON.stringify(dashboard.Properties.DashboardBody);
       for (const text of ['IteratorAge', 'FailedRecords', 'ApproximateNumberOfMessagesVisible', 'IntegrationError', 'ConnectCount', 'WebSocket authorizer failures']) assert.ok(body.includes(text), text);
+      // The stream function's figures as this stage's.
+      for (const metric of ['FailedRecords', 'FailedPushes']) assert.ok(body.includes(`\\"people-api\\",\\"${metric}\\",\\"Stage\\",\\"${stage}\\"`), metric);
     });
   }
 });

@@ -10,12 +10,14 @@ use lambda_runtime::{LambdaEvent, service_fn};
 async fn main() -> Result<(), lambda_runtime::Error> {
     people::telemetry::init();
     let feed = people::feed(people::Config::from_env()?)?;
+    // The metrics' Stage dimension (STAGE, set by the stack; "local" without it).
+    let stage = people::ws::feed::metrics_stage();
     lambda_runtime::run(service_fn(|event: LambdaEvent<Event>| {
-        let feed = &feed;
+        let (feed, stage) = (&feed, &stage);
         async move {
             // Boxed: the fan-out's future is deep enough to overflow rustc's layout depth inline.
             let delivery = Box::pin(feed.deliver(&event.payload.records)).await?;
-            people::ws::feed::log_metrics(&delivery);
+            people::ws::feed::log_metrics(&delivery, stage);
             let mut response = DynamoDbEventResponse::default();
             for id in delivery.failed_records {
                 let mut failure = DynamoDbBatchItemFailure::default();

@@ -226,15 +226,38 @@ fn concerns(connection: &Connection, before: Option<&Person>, after: Option<&Per
         .any(|p| subscription.covers(p))
 }
 
-/// Logs a batch's figures as a CloudWatch embedded-metric line (namespace `people-api`): pushes,
-/// pruned connections, failed pushes and failed records, which the stack alarms on.
-pub fn log_metrics(delivery: &Delivery) {
-    let line = serde_json::json!({
+/// The CloudWatch namespace of the stream function's metrics (infra/lib/monitoring.ts
+/// `REALTIME_NAMESPACE`).
+pub const METRICS_NAMESPACE: &str = "people-api";
+/// The environment variable naming the stage the metrics belong to (their `Stage` dimension); the
+/// stack sets it on the stream function.
+pub const STAGE_VAR: &str = "STAGE";
+/// The `Stage` of metrics written without [`STAGE_VAR`]: a local run, never a deployed stage's.
+pub const LOCAL_STAGE: &str = "local";
+
+/// The `Stage` dimension of this process's metrics: [`STAGE_VAR`], or [`LOCAL_STAGE`] when it is
+/// unset or blank (a local run still starts and logs its figures, under a stage no alarm watches).
+pub fn metrics_stage() -> String {
+    stage_or_local(std::env::var(STAGE_VAR).ok())
+}
+
+fn stage_or_local(value: Option<String>) -> String {
+    value
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| LOCAL_STAGE.to_owned())
+}
+
+/// A batch's figures as a CloudWatch embedded-metric document (namespace [`METRICS_NAMESPACE`],
+/// dimension `Stage`, so stages sharing an account keep their figures and alarms apart): pushes,
+/// pruned connections, failed pushes and failed records, at `timestamp_ms` (epoch milliseconds).
+pub fn metrics_line(delivery: &Delivery, stage: &str, timestamp_ms: i64) -> serde_json::Value {
+    serde_json::json!({
         "_aws": {
-            "Timestamp": OffsetDateTime::now_utc().unix_timestamp() * 1000,
+            "Timestamp": timestamp_ms,
             "CloudWatchMetrics": [{
-                "Namespace": "people-api",
-                "Dimensions": [[]],
+                "Namespace": METRICS_NAMESPACE,
+                "Dimensions": [["Stage"]],
                 "Metrics": [
                     {"Name": "Pushed", "Unit": "Count"},
                     {"Name": "PrunedConnections", "Unit": "Count"},
@@ -243,11 +266,98 @@ pub fn log_metrics(delivery: &Delivery) {
                 ]
             }]
         },
+        "Stage": stage,
         "Pushed": delivery.pushed,
         "PrunedConnections": delivery.pruned,
         "FailedPushes": delivery.failed_pushes,
         "FailedRecords": delivery.failed_records.len(),
-    });
+    })
+}
+
+/// Logs a batch's figures ([`metrics_line`]) for `stage` ([`metrics_stage`]), which the stack
+/// alarms on.
+pub fn log_metrics(delivery: &Delivery, stage: &str) {
+    let now_ms = (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
     // Metrics go to stdout as their own line, next to (not inside) the tracing logs.
-    println!("{line}");
+    println!("{}", metrics_line(delivery, stage, now_ms));
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    #[test]
+    fn metrics_line_is_an_embedded_metric_document_with_the_stage_dimension() {
+        let delivery = Delivery {
+            failed_records: vec!["1".into(), "2".into()],
+            pushed: 7,
+            pruned: 3,
+            failed_pushes: 5,
+        };
+        // As printed: one line of JSON.
+        let printed = metrics_line(&delivery, "prod", 1_767_225_600_123).to_string();
+        assert!(!printed.contains('\n'));
+        let line: Value = serde_json::from_str(&printed).unwrap();
+        assert_eq!(
+            line,
+            json!({
+                "_aws": {
+                    "Timestamp": 1_767_225_600_123_i64,
+                    "CloudWatchMetrics": [{
+                        "Namespace": "people-api",
+                        "Dimensions": [["Stage"]],
+                        "Metrics": [
+                            {"Name": "Pushed", "Unit": "Count"},
+                            {"Name": "PrunedConnections", "Unit": "Count"},
+                            {"Name": "FailedPushes", "Unit": "Count"},
+                            {"Name": "FailedRecords", "Unit": "Count"}
+                        ]
+                    }]
+                },
+                "Stage": "prod",
+                "Pushed": 7,
+                "PrunedConnections": 3,
+                "FailedPushes": 5,
+                "FailedRecords": 2,
+            })
+        );
+        // What CloudWatch requires of the document: each dimension a string member, each metric a
+        // number member, of the line itself.
+        let directive = &line["_aws"]["CloudWatchMetrics"][0];
+        for dimension in directive["Dimensions"][0].as_array().unwrap() {
+            assert!(line[dimension.as_str().unwrap()].is_string(), "{dimension}");
+        }
+        for metric in directive["Metrics"].as_array().unwrap() {
+            assert!(
+                line[metric["Name"].as_str().unwrap()].is_number(),
+                "{metric}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_batch_reports_zeros_under_its_stage() {
+        let line = metrics_line(&Delivery::default(), "dev", 0);
+        assert_eq!(line["Stage"], "dev");
+        for metric in [
+            "Pushed",
+            "PrunedConnections",
+            "FailedPushes",
+            "FailedRecords",
+        ] {
+            assert_eq!(line[metric], 0, "{metric}");
+        }
+    }
+
+    #[test]
+    fn the_stage_is_the_variable_or_local() {
+        assert_eq!(stage_or_local(Some("prod".into())), "prod");
+        assert_eq!(stage_or_local(Some(" dev \n".into())), "dev");
+        assert_eq!(stage_or_local(Some("  ".into())), LOCAL_STAGE);
+        assert_eq!(stage_or_local(Some(String::new())), LOCAL_STAGE);
+        assert_eq!(stage_or_local(None), LOCAL_STAGE);
+        assert_eq!(LOCAL_STAGE, "local");
+    }
 }
