@@ -25,7 +25,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BENCH = os.path.join(ROOT, "benchmarks")
 OUT = os.path.join(ROOT, "target", "bench")
 FUNCTIONS = ["people-get", "people-put", "people-list", "people-delete"]
-TOOLS = ["bench-lib", "runtime-emulator", "hello", "init-probe"]
+# The stream function: measured by the fan-out run (its events are DynamoDB stream batches).
+STREAM = "people-stream"
+TOOLS = ["bench-lib", "runtime-emulator", "hello", "init-probe", "feed-latency"]
+FANOUT = [int(n) for n in os.environ.get("BENCH_FANOUT", "1000,10000").split(",")]
+FANOUT_INVOCATIONS = 5
+FEED_PEOPLE = int(os.environ.get("BENCH_FEED_PEOPLE", "40"))
 OPS = int(os.environ.get("BENCH_OPS", "400"))
 SCALE = int(os.environ.get("BENCH_SCALE", "100000"))
 COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", "10"))
@@ -49,7 +54,7 @@ def free_port():
 
 
 def build():
-    bins = [a for b in FUNCTIONS + TOOLS for a in ("--bin", b)]
+    bins = [a for b in FUNCTIONS + [STREAM] + TOOLS for a in ("--bin", b)]
     t = time.time()
     run(["cargo", "lambda", "build", "--release", "--locked", "--lambda-dir", os.path.join(OUT, "x86_64"), *bins])
     x86_seconds = time.time() - t
@@ -69,7 +74,7 @@ def build():
 def sizes():
     result = {}
     for arch in ["x86_64", "arm64"]:
-        for name in FUNCTIONS + ["hello"]:
+        for name in FUNCTIONS + [STREAM, "hello"]:
             path = os.path.join(OUT, arch, name, "bootstrap")
             if not os.path.exists(path):
                 continue
@@ -155,6 +160,75 @@ PROBE_STAGES = {
     7: "SdkConfig from the environment + the functions' DynamoDB client (Amazon Trust Services roots)",
     4: "what the functions do (telemetry, config, client, edge)",
 }
+
+
+def fanout(env):
+    """One change pushed to N subscribed connections by the release stream function, under the runtime
+    emulator, whose push sink stands in for API Gateway's management API (every POST answered 200)."""
+    results = {}
+    for n in FANOUT:
+        table = f"bench-fanout-{n}"
+        event = os.path.join(OUT, f"event-fanout-{n}.json")
+        subprocess.check_output([tool("bench-lib"), "fanout-setup", table, str(n), event], env=env, text=True)
+        fenv = dict(env, TABLE_NAME=table, EMULATOR_PUSH_SINK="1", RUST_LOG="warn")
+        r = json.loads(subprocess.check_output(
+            [tool("runtime-emulator"), str(FANOUT_INVOCATIONS), event, "--", tool(STREAM)], env=fenv, text=True))
+        if r["errors"] or r["pushes"] != n * FANOUT_INVOCATIONS:
+            sys.exit(f"fan-out to {n}: {r['errors']} errors, {r['pushes']} pushes of {n * FANOUT_INVOCATIONS}")
+        warm_walls, warm_cpus = r["walls_us"][1:], r["cpus_us"][1:]
+        results[str(n)] = {
+            "connections": n,
+            "invocations": FANOUT_INVOCATIONS,
+            "first_wall_ms": r["walls_us"][0] / 1e3,
+            "first_cpu_ms": r["cpus_us"][0] / 1e3,
+            "wall_ms_p50": statistics.median(warm_walls) / 1e3,
+            "wall_ms_max": max(warm_walls) / 1e3,
+            "cpu_ms_p50": statistics.median(warm_cpus) / 1e3,
+            "peak_rss_mb": r["peak_rss_kb"] / 1024,
+            "pushes": r["pushes"],
+        }
+        log(f"fan-out to {n}: {results[str(n)]}")
+    return results
+
+
+def feed_latency():
+    """REST write → push on the local stack that `make dev` runs (`xtask dev`: functions under
+    `cargo lambda watch`, the WebSocket gateway, the stream poller), on its own DynamoDB Local."""
+    ports = {name: str(free_port()) for name in ("PORT", "DYNAMODB_PORT", "WS_PORT")}
+    env = dict(os.environ, TABLE_NAME="people-bench-feed", RELOAD="off", AUTH="off", **ports)
+    env.pop("PERSIST", None)
+    run(["cargo", "build", "--locked", "-p", "xtask"])
+    dev = subprocess.Popen([os.path.join(ROOT, "target", "debug", "xtask"), "dev"], cwd=ROOT, env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        for line in dev.stdout:
+            if "Ctrl-C stops" in line:
+                break
+        else:
+            sys.exit("xtask dev did not start")
+        # Keep reading its output so it never blocks on a full pipe.
+        import threading
+        threading.Thread(target=lambda: [None for _ in dev.stdout], daemon=True).start()
+        out = subprocess.check_output([tool("feed-latency"), f"http://127.0.0.1:{ports['PORT']}",
+                                       f"ws://127.0.0.1:{ports['WS_PORT']}", str(FEED_PEOPLE)], text=True)
+    finally:
+        dev.send_signal(2)
+        try:
+            dev.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            dev.kill()
+    r = json.loads(out)
+    r["poll_interval_ms"] = poll_interval_ms()
+    log(f"feed latency: p50 {r['push_ms_p50']:.1f} ms, p99 {r['push_ms_p99']:.1f} ms over {r['writes']} writes")
+    return r
+
+
+def poll_interval_ms():
+    """The local stream poller's interval, read from its source (xtask/src/realtime.rs)."""
+    import re
+    with open(os.path.join(ROOT, "xtask", "src", "realtime.rs")) as f:
+        m = re.search(r"POLL_INTERVAL: Duration = Duration::from_millis\((\d+)\)", f.read())
+    return int(m.group(1)) if m else None
 
 
 def init_attribution(env):
@@ -260,7 +334,7 @@ def arm_text(arm):
     return arm if isinstance(arm, str) else f"{arm:.0f} s"
 
 
-def report(meta, lib, peer, cold, size, build_s, probe, parts):
+def report(meta, lib, peer, cold, size, build_s, probe, parts, realtime=None):
     L = lib["library"]
     lines = ["# Benchmark results", "",
              f"Written by `make bench` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; the whole run took "
@@ -351,7 +425,7 @@ def report(meta, lib, peer, cold, size, build_s, probe, parts):
               "config from the variables Lambda sets (`people::config`)."]
     lines += ["", "## Bootstrap sizes", "", "| function | x86_64 raw | x86_64 zip | arm64 raw | arm64 zip |", "|---|---|---|---|---|"]
     mb = lambda n: f"{n / 1e6:.2f} MB"
-    for name in FUNCTIONS + ["hello"]:
+    for name in FUNCTIONS + [STREAM, "hello"]:
         x = size.get("x86_64", {}).get(name)
         a = size.get("arm64", {}).get(name)
         lines.append(f"| {name} | {mb(x['raw']) if x else '—'} | {mb(x['zip']) if x else '—'} | {mb(a['raw']) if a else 'not built'} | {mb(a['zip']) if a else 'not built'} |")
@@ -359,6 +433,31 @@ def report(meta, lib, peer, cold, size, build_s, probe, parts):
     lines += ["", "## Scaling: list latency", "", f"| people | p50 µs | p99 µs |", "|---|---|---|",
               f"| 1,000 | {s1k['p50_us']:.0f} | {s1k['p99_us']:.0f} |", f"| {SCALE:,} | {sbig['p50_us']:.0f} | {sbig['p99_us']:.0f} |", "",
               f"p50 at {SCALE:,} / p50 at 1,000 = **{sbig['p50_us'] / s1k['p50_us']:.2f}×**.", ""]
+    if realtime:
+        lat, fan = realtime["latency"], realtime["fanout"]
+        lines += ["## Real-time feed", "",
+                  f"**REST write → push** on the local stack `make dev` runs (`xtask dev`: the functions under `cargo lambda watch`, "
+                  f"debug builds; the local WebSocket gateway; the stream poller reading DynamoDB Local's stream every "
+                  f"**{lat['poll_interval_ms']} ms**): one subscribed socket, {lat['writes']} writes (create, patch, delete of "
+                  f"{lat['writes'] // 3} people), one at a time, each timed from the start of its REST request to the arrival of "
+                  "its own event (`benchmarks/src/bin/feed-latency.rs`). The poll interval bounds it from below: a change waits "
+                  "up to one interval for the next poll. On AWS the stream's delivery to Lambda takes its place (batching window 1 s, "
+                  "see infra/README.md).", "",
+                  "| writes | p50 ms | p99 ms | min–max ms | REST round trip p50 / p99 ms |", "|---|---|---|---|---|",
+                  f"| {lat['writes']} | {lat['push_ms_p50']:.1f} | {lat['push_ms_p99']:.1f} | {lat['push_ms_min']:.1f}–{lat['push_ms_max']:.1f} | "
+                  f"{lat['rest_ms_p50']:.1f} / {lat['rest_ms_p99']:.1f} |", "",
+                  f"**Fan-out**: one change (a stream event of one person created) pushed by the release `{STREAM}` bootstrap to N "
+                  "connections subscribed to every person, under the runtime emulator, whose loopback push sink stands in for API "
+                  "Gateway's management API (`POST /@connections/{id}`, every push answered 200, counted). The function reads the "
+                  "connections once (one query of their index partition, pages of 1,000) and keeps 64 pushes in flight. "
+                  f"{FANOUT_INVOCATIONS} invocations each: the first (new process, first connections) and the median of the "
+                  "rest. CPU is the function process's (all threads, from the scheduler); peak RSS is VmHWM.", "",
+                  "| connections | first: wall ms / CPU ms | warm: wall ms p50 (max) | warm: CPU ms p50 | peak RSS MB | pushes seen by the sink |",
+                  "|---|---|---|---|---|---|"]
+        for n, f in fan.items():
+            lines.append(f"| {int(n):,} | {f['first_wall_ms']:.0f} / {f['first_cpu_ms']:.0f} | {f['wall_ms_p50']:.0f} ({f['wall_ms_max']:.0f}) | "
+                         f"{f['cpu_ms_p50']:.0f} | {f['peak_rss_mb']:.1f} | {f['pushes']:,} |")
+        lines.append("")
     # Targets
     worst = max(r["cpu_ratio"] for r in L.values())
     least_lead = min(peer["results"][op]["dynamoose"]["cpu_us_median"] / L[op]["dynamodel"]["cpu_us_median"] for op in L)
@@ -377,7 +476,13 @@ def report(meta, lib, peer, cold, size, build_s, probe, parts):
               f"| peak RSS ≤ 24 MB per function | worst {worst_rss:.1f} MB | {verdict(worst_rss <= 24)} |",
               f"| handler CPU outside DynamoDB ≤ 20 µs | worst {worst_edge:.0f} µs ({worst_route}); single-item routes "
               f"{min(single.values()):.0f}–{max(single.values()):.0f} µs | {verdict(worst_edge <= 20)} |",
-              f"| list p50 at {SCALE:,} ≤ 1.2× at 1k | {sbig['p50_us'] / s1k['p50_us']:.2f}× | {verdict(sbig['p50_us'] / s1k['p50_us'] <= 1.2)} |", "",
+              f"| list p50 at {SCALE:,} ≤ 1.2× at 1k | {sbig['p50_us'] / s1k['p50_us']:.2f}× | {verdict(sbig['p50_us'] / s1k['p50_us'] <= 1.2)} |"]
+    if realtime and "10000" in realtime["fanout"]:
+        f10k = realtime["fanout"]["10000"]
+        worst_wall = max(f10k["first_wall_ms"], f10k["wall_ms_max"])
+        lines.append(f"| 10,000 pushes of one change ≤ 2 s wall, bounded memory | worst of {FANOUT_INVOCATIONS} {worst_wall / 1e3:.2f} s, "
+                     f"peak RSS {f10k['peak_rss_mb']:.1f} MB | {verdict(worst_wall <= 2000)} |")
+    lines += ["",
               "### What stands between us and the targets",
               "",
               "- **Lead over Dynamoose**: almost all of dynamodel's CPU per operation is the AWS SDK and the kernel's "
@@ -406,7 +511,7 @@ def main():
         with open(os.path.join(OUT, "results.json")) as f:
             r = json.load(f)
         svg(r["library"], r["peer"])
-        report(r["meta"], r["library"], r["peer"], r["cold"], r["sizes"], r["build_seconds"], r["probe"], r["parts_ns"])
+        report(r["meta"], r["library"], r["peer"], r["cold"], r["sizes"], r["build_seconds"], r["probe"], r["parts_ns"], r.get("realtime"))
         return
     started = time.time()
     os.makedirs(OUT, exist_ok=True)
@@ -427,15 +532,19 @@ def main():
         peer = json.loads(subprocess.check_output(["node", os.path.join(BENCH, "node", "bench.mjs"), endpoint, "bench-peer", str(OPS)], env=env, text=True))
         cold = cold_start(env, endpoint)
         probe = init_attribution(env)
+        log("real-time: fan-out of one change")
+        realtime = {"fanout": fanout(env)}
     finally:
         ddb.terminate()
         ddb.wait()
+    log("real-time: REST write → push on the local stack")
+    realtime["latency"] = feed_latency()
     meta["total_seconds"] = time.time() - started
     with open(os.path.join(OUT, "results.json"), "w") as f:
         json.dump({"meta": meta, "library": lib, "peer": peer, "cold": cold, "probe": probe, "sizes": size, "build_seconds": build_s,
-                   "parts_ns": parts}, f, indent=2)
+                   "parts_ns": parts, "realtime": realtime}, f, indent=2)
     svg(lib, peer)
-    report(meta, lib, peer, cold, size, build_s, probe, parts)
+    report(meta, lib, peer, cold, size, build_s, probe, parts, realtime)
     log(f"wrote benchmarks/RESULTS.md and benchmarks/latency.svg in {meta['total_seconds'] / 60:.1f} min")
 
 

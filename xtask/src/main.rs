@@ -340,6 +340,7 @@ fn dev() -> Result<(), String> {
     if ready.is_ok() {
         let invoke_base = format!("http://127.0.0.1:{watch_port}");
         let poller_table = table.clone();
+        let poller_stop = stop.clone();
         let (warmed_tx, warmed_rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
@@ -372,6 +373,7 @@ fn dev() -> Result<(), String> {
                 let _ = warmed_tx.send(outcomes);
                 // Changes from now on reach the stream function.
                 realtime::Poller::new(db_port, &poller_table, invoker)
+                    .until(poller_stop)
                     .run()
                     .await;
             });

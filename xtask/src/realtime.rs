@@ -51,6 +51,9 @@ pub const STREAM: &str = "people-stream";
 
 /// How often the poller reads the stream (Lambda polls a shard about four times a second).
 pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
+
+/// How often the poller lists the stream's shards again (DynamoDB Local starts new ones).
+const SHARD_REFRESH: Duration = Duration::from_secs(1);
 /// How often a record reported as failed is retried, alone, before it is given up.
 pub const RETRIES: u32 = 2;
 /// API Gateway's limit on one WebSocket message.
@@ -549,6 +552,8 @@ fn percent_decode(segment: &str) -> String {
 
 /// Reads the table's stream from DynamoDB Local and invokes the stream function with each batch.
 pub struct Poller {
+    /// Set when the stack is stopping: the poll loop ends quietly (its calls would fail).
+    stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     streams: aws_sdk_dynamodbstreams::Client,
     dynamodb: aws_sdk_dynamodb::Client,
     table: String,
@@ -569,6 +574,7 @@ impl Poller {
             .endpoint_url(&endpoint)
             .build();
         Self {
+            stop: None,
             streams: aws_sdk_dynamodbstreams::Client::from_conf(config),
             dynamodb: dynamodb_local::client_for(&endpoint),
             table: table.to_owned(),
@@ -577,17 +583,51 @@ impl Poller {
         }
     }
 
-    /// Polls until the process ends: from the stream's end (changes made from now on).
+    /// Stops polling, without a word, once `stop` is set.
+    pub fn until(mut self, stop: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Self {
+        self.stop = Some(stop);
+        self
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst))
+    }
+
+    /// Polls until the process ends (or [`Poller::until`]'s flag is set): from the stream's end (changes made from now on). A poll
+    /// starts every [`POLL_INTERVAL`] (not an interval after the last one ended), and the shards
+    /// are listed again every [`SHARD_REFRESH`].
     pub async fn run(self) {
         let mut iterators: HashMap<String, Option<String>> = HashMap::new();
         let mut arn = None;
+        let mut listed: Option<Instant> = None;
+        let verbose = std::env::var_os("STREAM_POLLER_VERBOSE").is_some();
+        let mut ticks = tokio::time::interval(POLL_INTERVAL);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            if let Err(e) = self.poll(&mut arn, &mut iterators).await {
+            ticks.tick().await;
+            if self.stopping() {
+                return;
+            }
+            let started = Instant::now();
+            let polled = self.poll(&mut arn, &mut iterators, &mut listed).await;
+            if self.stopping() {
+                return;
+            }
+            if verbose {
+                eprintln!(
+                    "stream poller: poll of {} shards took {:?}",
+                    iterators.len(),
+                    started.elapsed()
+                );
+            }
+            if let Err(e) = polled {
                 eprintln!("stream poller: {e}");
                 arn = None;
+                listed = None;
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
-            tokio::time::sleep(POLL_INTERVAL).await;
         }
     }
 
@@ -595,6 +635,7 @@ impl Poller {
         &self,
         arn: &mut Option<String>,
         iterators: &mut HashMap<String, Option<String>>,
+        listed: &mut Option<Instant>,
     ) -> Result<(), String> {
         let stream_arn = match arn {
             Some(arn) => arn.clone(),
@@ -634,40 +675,11 @@ impl Poller {
             }
         };
         // New shards (DynamoDB Local rolls them over) start at their beginning; the first ones at
-        // the stream's end.
+        // the stream's end. The successor of a shard that ends is found at the next listing.
         let first = iterators.is_empty();
-        let description = self
-            .streams
-            .describe_stream()
-            .stream_arn(&stream_arn)
-            .send()
-            .await
-            .map_err(|e| format!("DescribeStream: {e}"))?;
-        for shard in description
-            .stream_description()
-            .map(|d| d.shards())
-            .unwrap_or_default()
-        {
-            let Some(id) = shard.shard_id() else { continue };
-            if iterators.contains_key(id) {
-                continue;
-            }
-            let kind = if first {
-                ShardIteratorType::Latest
-            } else {
-                ShardIteratorType::TrimHorizon
-            };
-            let iterator = self
-                .streams
-                .get_shard_iterator()
-                .stream_arn(&stream_arn)
-                .shard_id(id)
-                .shard_iterator_type(kind)
-                .send()
-                .await
-                .map_err(|e| format!("GetShardIterator: {e}"))?
-                .shard_iterator;
-            iterators.insert(id.to_owned(), iterator);
+        if listed.is_none_or(|at| at.elapsed() >= SHARD_REFRESH) {
+            self.list_shards(&stream_arn, first, iterators).await?;
+            *listed = Some(Instant::now());
         }
         for iterator in iterators.values_mut() {
             let Some(current) = iterator.clone() else {
@@ -694,12 +706,55 @@ impl Poller {
         Ok(())
     }
 
+    /// Adds an iterator for every shard of the stream not seen yet.
+    async fn list_shards(
+        &self,
+        stream_arn: &str,
+        first: bool,
+        iterators: &mut HashMap<String, Option<String>>,
+    ) -> Result<(), String> {
+        let description = self
+            .streams
+            .describe_stream()
+            .stream_arn(stream_arn)
+            .send()
+            .await
+            .map_err(|e| format!("DescribeStream: {e}"))?;
+        for shard in description
+            .stream_description()
+            .map(|d| d.shards())
+            .unwrap_or_default()
+        {
+            let Some(id) = shard.shard_id() else { continue };
+            if iterators.contains_key(id) {
+                continue;
+            }
+            let kind = if first {
+                ShardIteratorType::Latest
+            } else {
+                ShardIteratorType::TrimHorizon
+            };
+            let iterator = self
+                .streams
+                .get_shard_iterator()
+                .stream_arn(stream_arn)
+                .shard_id(id)
+                .shard_iterator_type(kind)
+                .send()
+                .await
+                .map_err(|e| format!("GetShardIterator: {e}"))?
+                .shard_iterator;
+            iterators.insert(id.to_owned(), iterator);
+        }
+        Ok(())
+    }
+
     /// Invokes the stream function with a batch; retries what it reports as failed, one record at
     /// a time.
     async fn deliver(&self, records: Vec<Value>) {
         let mut failed = self.invoke(&records).await;
         for attempt in 1..=RETRIES {
-            if failed.is_empty() {
+            if failed.is_empty() || self.stopping() {
                 return;
             }
             let mut still = Vec::new();
@@ -755,7 +810,9 @@ impl Poller {
                     .collect()
             }
             Err(e) => {
-                eprintln!("stream poller: {STREAM}: {e}");
+                if !self.stopping() {
+                    eprintln!("stream poller: {STREAM}: {e}");
+                }
                 batch.to_vec()
             }
         }

@@ -19,6 +19,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use dynamodel::{Model, PutMode, Query, Table};
 use people::fixtures::{invocation, request};
+use people::model::{Connection, Subscription};
 use people::{
     Access, Actor, AllowedOrigins, Edge, Function, PeopleService, Person, PersonId, table_spec,
 };
@@ -785,6 +786,63 @@ fn tool(args: &[String]) -> bool {
                     "{}",
                     json!({ "table": args[1], "id": p.id.to_string(), "pk": p.id.key().pk })
                 );
+            });
+            true
+        }
+        Some("fanout-setup") => {
+            // `fanout-setup <table> <connections> <event.json>`: a table holding that many
+            // connections subscribed to every person, and a stream event of one person created.
+            let n: usize = args[2].parse().expect("a connection count");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let client = dynamodb_local::client_for(
+                    &std::env::var("DYNAMODB_ENDPOINT").expect("DYNAMODB_ENDPOINT"),
+                );
+                dynamodel::create_table(&client, &args[1], &bench_spec())
+                    .await
+                    .unwrap();
+                let table = Table::new(client, args[1].clone(), table_spec());
+                let now = OffsetDateTime::now_utc().unix_timestamp();
+                let writes = (0..n)
+                    .map(|i| {
+                        table.batch_put(&mut Connection {
+                            connection_id: format!("fanout-{i:06}"),
+                            subject: Some("reader".into()),
+                            own_only: false,
+                            subscription: Some(Subscription::All),
+                            connected_at: now,
+                            expires_at: Some(now + 7200),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .unwrap();
+                let unprocessed = table
+                    .batch_write(writes, dynamodel::Backoff::default())
+                    .await
+                    .unwrap();
+                assert!(unprocessed.is_empty(), "every connection is stored");
+                let new_image: serde_dynamo::Item =
+                    table.to_item(&person(0, "fanout")).unwrap().into();
+                let event = json!({"Records": [{
+                    "eventID": "fanout-1",
+                    "eventName": "INSERT",
+                    "eventVersion": "1.1",
+                    "eventSource": "aws:dynamodb",
+                    "awsRegion": "us-east-1",
+                    "dynamodb": {
+                        "ApproximateCreationDateTime": now,
+                        "SequenceNumber": "100000000000000000001",
+                        "SizeBytes": 300,
+                        "StreamViewType": "NEW_AND_OLD_IMAGES",
+                        "Keys": {"pk": {"S": "PERSON#fanout"}, "sk": {"S": "PROFILE"}},
+                        "NewImage": new_image,
+                    },
+                }]});
+                std::fs::write(&args[3], serde_json::to_vec(&event).unwrap()).unwrap();
+                println!("{}", json!({ "table": args[1], "connections": n }));
             });
             true
         }

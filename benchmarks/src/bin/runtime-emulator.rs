@@ -3,7 +3,12 @@
 //! RSS (VmHWM) after a number of warm invocations.
 //!
 //! `runtime-emulator <invocations> <event.json> -- <program> [args...]`, environment passed through.
-//! Prints one JSON object.
+//! Prints one JSON object, with each invocation's wall time and the function's CPU time (all its
+//! threads, from `/proc/<pid>/task/*/schedstat`) from handing out the event to the response.
+//!
+//! With `EMULATOR_PUSH_SINK` set, it also serves API Gateway's management API for WebSocket pushes
+//! (`POST /@connections/{id}`, answered 200 with no body) on another loopback port, given to the
+//! function as `WEBSOCKET_ENDPOINT`, and reports how many pushes arrived.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -57,6 +62,38 @@ fn respond(stream: &mut TcpStream, status: &str, headers: &[(&str, String)], bod
     let _ = stream.flush();
 }
 
+/// CPU time of every thread of `pid`, in ns (the scheduler's run time: user and system).
+fn cpu_ns(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .filter_map(Result::ok)
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
+}
+
+/// The management API's stand-in: every push accepted, counted.
+fn sink(listener: TcpListener, posts: std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    for stream in listener.incoming().map_while(Result::ok) {
+        let posts = posts.clone();
+        std::thread::spawn(move || {
+            let _ = stream.set_nodelay(true);
+            let mut writer = stream.try_clone().unwrap();
+            let mut reader = BufReader::new(stream);
+            while let Some(req) = read_request(&mut reader) {
+                if req.method == "POST" && req.path.starts_with("/@connections/") {
+                    posts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    respond(&mut writer, "200 OK", &[], b"");
+                } else {
+                    respond(&mut writer, "404 Not Found", &[], b"{}");
+                }
+            }
+        });
+    }
+}
+
 fn vm_hwm_kb(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
@@ -73,6 +110,10 @@ struct State {
     answered: usize,
     errors: usize,
     warm_us: Vec<f64>,
+    /// Each invocation's wall time (µs) and the function's CPU time (µs), in order.
+    walls_us: Vec<f64>,
+    cpus_us: Vec<f64>,
+    sent_cpu_ns: u64,
     sent_at: Instant,
     hwm: Option<u64>,
     done: bool,
@@ -103,6 +144,7 @@ fn serve(
                     return;
                 }
                 st.served += 1;
+                st.sent_cpu_ns = cpu_ns(pid);
                 st.sent_at = Instant::now();
                 format!("req-{}", st.served)
             };
@@ -137,6 +179,10 @@ fn serve(
                     st.errors += 1;
                 }
                 st.answered += 1;
+                let wall = st.sent_at.elapsed().as_secs_f64() * 1e6;
+                let cpu = cpu_ns(pid).saturating_sub(st.sent_cpu_ns) as f64 / 1e3;
+                st.walls_us.push(wall);
+                st.cpus_us.push(cpu);
                 if st.first_response_ms.is_none() {
                     st.first_response_ms = Some(start.elapsed().as_secs_f64() * 1000.0);
                 } else {
@@ -168,8 +214,19 @@ fn main() {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let api = listener.local_addr().unwrap().to_string();
 
+    let posts = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut command = Command::new(&args[sep + 1]);
+    if std::env::var_os("EMULATOR_PUSH_SINK").is_some() {
+        let sink_listener = TcpListener::bind("127.0.0.1:0").expect("bind the push sink");
+        command.env(
+            "WEBSOCKET_ENDPOINT",
+            format!("http://{}", sink_listener.local_addr().unwrap()),
+        );
+        let posts = posts.clone();
+        std::thread::spawn(move || sink(sink_listener, posts));
+    }
     let start = Instant::now();
-    let mut child = Command::new(&args[sep + 1])
+    let mut child = command
         .args(&args[sep + 2..])
         .env("AWS_LAMBDA_RUNTIME_API", &api)
         // The emulated requests carry no authorizer claims.
@@ -197,6 +254,9 @@ fn main() {
         answered: 0,
         errors: 0,
         warm_us: Vec::new(),
+        walls_us: Vec::new(),
+        cpus_us: Vec::new(),
+        sent_cpu_ns: 0,
         sent_at: Instant::now(),
         hwm: None,
         done: false,
@@ -234,6 +294,10 @@ fn main() {
         st.hwm,
     );
     let mut warm_us = std::mem::take(&mut st.warm_us);
+    let (walls_us, cpus_us) = (
+        std::mem::take(&mut st.walls_us),
+        std::mem::take(&mut st.cpus_us),
+    );
     drop(st);
     let hwm = hwm.or_else(|| vm_hwm_kb(pid));
     let _ = child.kill();
@@ -254,6 +318,9 @@ fn main() {
             "peak_rss_kb": hwm,
             "warm_us_p50": p(0.5),
             "warm_us_p99": p(0.99),
+            "walls_us": walls_us,
+            "cpus_us": cpus_us,
+            "pushes": posts.load(std::sync::atomic::Ordering::Relaxed),
         })
     );
 }
