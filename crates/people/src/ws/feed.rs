@@ -86,15 +86,29 @@ pub struct Feed<P> {
     table: Table,
     pusher: P,
     concurrency: usize,
+    page_size: usize,
+}
+
+/// A change of a person decoded from a batch, waiting to be pushed.
+struct Pending {
+    /// Where its record was in the batch.
+    position: usize,
+    /// The record's sequence number (its batch item failure id).
+    id: String,
+    change: Change<Person>,
+    message: Arc<str>,
+    failed: bool,
 }
 
 impl<P: Pusher> Feed<P> {
-    /// A feed over the people table, pushing with `pusher`, 64 pushes at a time.
+    /// A feed over the people table, pushing with `pusher`, 64 pushes at a time, reading the
+    /// connections 1,000 at a time.
     pub fn new(table: Table, pusher: P) -> Self {
         Self {
             table,
             pusher,
             concurrency: 64,
+            page_size: 1000,
         }
     }
 
@@ -104,9 +118,15 @@ impl<P: Pusher> Feed<P> {
         self
     }
 
+    /// Reads the connections `n` at a time (at least one): what the feed holds in memory.
+    pub fn page_size(mut self, n: usize) -> Self {
+        self.page_size = n.max(1);
+        self
+    }
+
     /// The open, subscribed connections: one query of their index partition, every page.
     pub async fn connections(&self) -> dynamodel::Result<Vec<Connection>> {
-        let query = Query::index(LIST_INDEX, CONNECTIONS_PARTITION).limit(1000);
+        let query = Query::index(LIST_INDEX, CONNECTIONS_PARTITION).limit(self.page_size);
         self.table
             .query_stream::<Connection>(query)
             .try_filter(|c| std::future::ready(c.subscription.is_some()))
@@ -114,11 +134,15 @@ impl<P: Pusher> Feed<P> {
             .await
     }
 
-    /// Delivers a batch of stream records, in order.
+    /// Delivers a batch of stream records, in order: the connections are read a page at a time,
+    /// and every change of the batch reaches a page's connections, in the batch's order, before
+    /// the next page is read. So each connection receives the changes in order, and the feed
+    /// holds one page of connections whatever their number.
     pub async fn deliver(&self, records: &[EventRecord]) -> dynamodel::Result<Delivery> {
         let mut delivery = Delivery::default();
-        let mut connections: Option<Vec<Connection>> = None;
-        for record in records {
+        let mut undecodable = Vec::new();
+        let mut changes = Vec::new();
+        for (position, record) in records.iter().enumerate() {
             let id = record
                 .change
                 .sequence_number
@@ -131,63 +155,101 @@ impl<P: Pusher> Feed<P> {
                 Ok(None) => continue,
                 Err(e) => {
                     tracing::error!(record = %id, error = %e, "a stream record could not be decoded");
-                    delivery.failed_records.push(id);
+                    undecodable.push((position, id));
                     continue;
                 }
             };
-            let Some((event, before, after)) = person_change(&change) else {
+            let Some((event, _, _)) = person_change(&change) else {
                 continue;
-            };
-            let connections = match &mut connections {
-                Some(c) => c,
-                None => connections.insert(self.connections().await?),
             };
             let message: Arc<str> = serde_json::to_string(&event)
                 .expect("events serialise")
                 .into();
-            let recipients: Vec<String> = connections
-                .iter()
-                .filter(|c| concerns(c, before, after))
-                .map(|c| c.connection_id.clone())
+            changes.push(Pending {
+                position,
+                id,
+                change,
+                message,
+                failed: false,
+            });
+        }
+        let mut cursor = None;
+        while !changes.is_empty() {
+            let query = Query::index(LIST_INDEX, CONNECTIONS_PARTITION)
+                .limit(self.page_size)
+                .after(cursor.take());
+            let page = self.table.query::<Connection>(&query).await?;
+            let mut connections: Vec<Connection> = page
+                .items
+                .into_iter()
+                .filter(|c| c.subscription.is_some())
                 .collect();
-            let outcomes: Vec<(String, Result<(), PushError>)> =
-                futures_util::stream::iter(recipients)
-                    .map(|connection| {
-                        let message = message.clone();
-                        async move {
-                            let outcome = self.pusher.push(&connection, message).await;
-                            (connection, outcome)
-                        }
-                    })
-                    .buffer_unordered(self.concurrency)
-                    .collect()
-                    .await;
-            let mut failed = false;
-            for (connection, outcome) in outcomes {
-                match outcome {
-                    Ok(()) => delivery.pushed += 1,
-                    Err(PushError::Gone) => {
-                        connections.retain(|c| c.connection_id != connection);
-                        let key = Connection::key_for(&connection);
-                        match self.table.delete::<Connection>(&key, None).await {
-                            Ok(_) => delivery.pruned += 1,
-                            Err(e) => {
-                                tracing::warn!(error = %e, "a gone connection's item could not be deleted")
-                            }
-                        }
-                    }
-                    Err(PushError::Failed(reason)) => {
-                        tracing::warn!(record = %id, %reason, "a push failed");
-                        delivery.failed_pushes += 1;
-                        failed = true;
-                    }
-                }
+            for pending in &mut changes {
+                self.push(pending, &mut connections, &mut delivery).await;
             }
-            if failed {
-                delivery.failed_records.push(id);
+            match page.next {
+                Some(next) => cursor = Some(next),
+                None => break,
             }
         }
+        let mut failed: Vec<(usize, String)> = undecodable;
+        failed.extend(
+            changes
+                .into_iter()
+                .filter(|p| p.failed)
+                .map(|p| (p.position, p.id)),
+        );
+        failed.sort_by_key(|(position, _)| *position);
+        delivery.failed_records = failed.into_iter().map(|(_, id)| id).collect();
         Ok(delivery)
+    }
+
+    /// Pushes one change to the connections of a page it concerns; a gone connection is deleted
+    /// and dropped from the page, a failed push marks the change failed.
+    async fn push(
+        &self,
+        pending: &mut Pending,
+        connections: &mut Vec<Connection>,
+        delivery: &mut Delivery,
+    ) {
+        let (before, after) = (pending.change.old.as_ref(), pending.change.new.as_ref());
+        let recipients: Vec<String> = connections
+            .iter()
+            .filter(|c| concerns(c, before, after))
+            .map(|c| c.connection_id.clone())
+            .collect();
+        let message = &pending.message;
+        let outcomes: Vec<(String, Result<(), PushError>)> = futures_util::stream::iter(recipients)
+            .map(|connection| {
+                let message = message.clone();
+                async move {
+                    let outcome = self.pusher.push(&connection, message).await;
+                    (connection, outcome)
+                }
+            })
+            .buffer_unordered(self.concurrency)
+            .collect()
+            .await;
+        for (connection, outcome) in outcomes {
+            match outcome {
+                Ok(()) => delivery.pushed += 1,
+                Err(PushError::Gone) => {
+                    connections.retain(|c| c.connection_id != connection);
+                    let key = Connection::key_for(&connection);
+                    match self.table.delete::<Connection>(&key, None).await {
+                        Ok(_) => delivery.pruned += 1,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "a gone connection's item could not be deleted")
+                        }
+                    }
+                }
+                Err(PushError::Failed(reason)) => {
+                    tracing::warn!(record = %pending.id, %reason, "a push failed");
+                    delivery.failed_pushes += 1;
+                    pending.failed = true;
+                }
+            }
+        }
     }
 }
 

@@ -263,7 +263,10 @@ async fn changes_reach_exactly_the_connections_that_may_see_them_in_order() {
         gone: vec!["gone".into()],
         ..Recorder::default()
     });
-    let feed = Feed::new(app.table.clone(), recorder.clone()).concurrency(2);
+    // Two connections a page: the changes reach each page in order.
+    let feed = Feed::new(app.table.clone(), recorder.clone())
+        .concurrency(2)
+        .page_size(2);
     let delivery = feed.deliver(&records).await.unwrap();
     assert_eq!(
         delivery.failed_records,
