@@ -748,6 +748,23 @@ async fn scaling(client: &Client, requests: usize, big: usize) -> Value {
 
 /// `setup <table>`: creates the table with one person, prints `{"table", "id", "pk"}`.
 /// `event <method> <path> [body]`: prints an API Gateway v2 event.
+/// Runs `f` on a new people table `name` (without a stream) at `DYNAMODB_ENDPOINT`.
+fn with_new_table(name: &str, f: impl AsyncFnOnce(Table)) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = dynamodb_local::client_for(
+            &std::env::var("DYNAMODB_ENDPOINT").expect("DYNAMODB_ENDPOINT"),
+        );
+        dynamodel::create_table(&client, name, &bench_spec())
+            .await
+            .unwrap();
+        f(Table::new(client, name.to_owned(), table_spec())).await
+    })
+}
+
 fn tool(args: &[String]) -> bool {
     match args.first().map(String::as_str) {
         Some("event") => {
@@ -761,18 +778,7 @@ fn tool(args: &[String]) -> bool {
             true
         }
         Some("setup") => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                let client = dynamodb_local::client_for(
-                    &std::env::var("DYNAMODB_ENDPOINT").expect("DYNAMODB_ENDPOINT"),
-                );
-                dynamodel::create_table(&client, &args[1], &bench_spec())
-                    .await
-                    .unwrap();
-                let table = Table::new(client, args[1].clone(), table_spec());
+            with_new_table(&args[1], async |table| {
                 let input = people::PersonInput {
                     name: "Cold Start".into(),
                     email: "cold@example.com".into(),
@@ -793,18 +799,7 @@ fn tool(args: &[String]) -> bool {
             // `fanout-setup <table> <connections> <event.json>`: a table holding that many
             // connections subscribed to every person, and a stream event of one person created.
             let n: usize = args[2].parse().expect("a connection count");
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                let client = dynamodb_local::client_for(
-                    &std::env::var("DYNAMODB_ENDPOINT").expect("DYNAMODB_ENDPOINT"),
-                );
-                dynamodel::create_table(&client, &args[1], &bench_spec())
-                    .await
-                    .unwrap();
-                let table = Table::new(client, args[1].clone(), table_spec());
+            with_new_table(&args[1], async |table| {
                 let now = OffsetDateTime::now_utc().unix_timestamp();
                 let writes = (0..n)
                     .map(|i| {
