@@ -538,12 +538,87 @@ fn with_auth_on_the_local_stack_requires_tokens_like_the_deployed_one() {
     assert_eq!(ids(&hers), std::slice::from_ref(&alices));
     let all = call(&agent, "GET", &people, &[("authorization", &admin)], None);
     assert_eq!(all.status, 200, "{}", all.body);
-    let mut both = vec![alices, bobs];
+    let mut both = vec![alices.clone(), bobs.clone()];
     both.sort();
     assert_eq!(ids(&all), both);
     let bobs_person = call(&agent, "GET", &bobs_url, &[("authorization", &admin)], None);
     assert_eq!(bobs_person.body["name"], "Bob");
     assert_eq!(bobs_person.body["version"], 1);
+
+    // The WebSocket API under the same rules: the token in the query string (browsers cannot set
+    // headers on a WebSocket), checked before `$connect`; people/self hears of its own person only.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use realtime::{handshake, next, send, silent};
+        let url = |bearer: Option<&str>| match bearer {
+            Some(b) => format!(
+                "ws://127.0.0.1:{}/?token={}",
+                dev.ws_port,
+                b.trim_start_matches("Bearer ")
+            ),
+            None => format!("ws://127.0.0.1:{}", dev.ws_port),
+        };
+        for (who, bearer, status) in [
+            ("no token", None, 401),
+            ("a malformed token", Some("Bearer not-a-jwt"), 401),
+            ("an expired token", Some(expired.as_str()), 401),
+            (
+                "a token without the API's scopes",
+                Some(outsider.as_str()),
+                403,
+            ),
+        ] {
+            let refused = handshake(&url(bearer)).await.err();
+            assert_eq!(refused, Some(status), "{who}");
+        }
+        let mut hers = handshake(&url(Some(&alice))).await.expect("Alice connects");
+        let mut everyone = handshake(&url(Some(&admin)))
+            .await
+            .expect("the admin connects");
+        for socket in [&mut hers, &mut everyone] {
+            let answer = send(socket, json!({"action": "subscribe", "filter": {}})).await;
+            assert_eq!(answer["type"], "subscribed", "{answer}");
+        }
+        let patched = call(
+            &agent,
+            "PATCH",
+            &bobs_url,
+            &[
+                ("authorization", &admin),
+                ("content-type", "application/merge-patch+json"),
+            ],
+            Some(json!({"tags": ["seen-by-admin"]})),
+        );
+        assert_eq!(patched.status, 200, "{}", patched.body);
+        let event = next(&mut everyone).await;
+        assert_eq!(
+            (event["id"].as_str(), event["version"].as_u64()),
+            (Some(bobs.as_str()), Some(2))
+        );
+        silent(&mut hers, Duration::from_secs(1)).await;
+        let patched = call(
+            &agent,
+            "PATCH",
+            &alices_url,
+            &[
+                ("authorization", &alice),
+                ("content-type", "application/merge-patch+json"),
+            ],
+            Some(json!({"tags": ["mine"]})),
+        );
+        assert_eq!(patched.status, 200, "{}", patched.body);
+        for socket in [&mut hers, &mut everyone] {
+            let event = next(socket).await;
+            assert_eq!(
+                (event["id"].as_str(), event["version"].as_u64()),
+                (Some(alices.as_str()), Some(4))
+            );
+            assert!(event["person"].get("owner").is_none(), "{event}");
+        }
+    });
 
     dev.interrupt();
 }
@@ -567,13 +642,23 @@ mod realtime {
     >;
 
     async fn connect(port: u16) -> Socket {
-        let (socket, _) = tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}"))
+        handshake(&format!("ws://127.0.0.1:{port}"))
             .await
-            .expect("the WebSocket gateway accepts a connection");
-        socket
+            .expect("the WebSocket gateway accepts a connection")
     }
 
-    async fn next(socket: &mut Socket) -> Value {
+    /// Opens a WebSocket; a refused handshake gives its HTTP status.
+    pub(super) async fn handshake(url: &str) -> Result<Socket, u16> {
+        match tokio_tungstenite::connect_async(url).await {
+            Ok((socket, _)) => Ok(socket),
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                Err(response.status().as_u16())
+            }
+            Err(e) => panic!("{url}: {e}"),
+        }
+    }
+
+    pub(super) async fn next(socket: &mut Socket) -> Value {
         loop {
             let frame = tokio::time::timeout(Duration::from_secs(20), socket.next())
                 .await
@@ -586,7 +671,7 @@ mod realtime {
         }
     }
 
-    async fn send(socket: &mut Socket, message: Value) -> Value {
+    pub(super) async fn send(socket: &mut Socket, message: Value) -> Value {
         socket
             .send(Message::text(message.to_string()))
             .await
@@ -594,7 +679,7 @@ mod realtime {
         next(socket).await
     }
 
-    async fn silent(socket: &mut Socket, within: Duration) {
+    pub(super) async fn silent(socket: &mut Socket, within: Duration) {
         if let Ok(Some(frame)) = tokio::time::timeout(within, socket.next()).await {
             panic!("expected nothing, got {frame:?}");
         }
