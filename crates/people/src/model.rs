@@ -56,9 +56,13 @@ impl FromStr for PersonId {
         if s.len() != ulid::ULID_LEN {
             return Err(MalformedId);
         }
-        ulid::Ulid::from_string(s)
-            .map(Self)
-            .map_err(|_| MalformedId)
+        let id = ulid::Ulid::from_string(s).map_err(|_| MalformedId)?;
+        // Only the canonical spelling: a lowercase or aliased one (`i`, `l`, `o`) would name the
+        // same person under a second URL, and a first character above 7 does not fit 128 bits.
+        if id.to_string() != s {
+            return Err(MalformedId);
+        }
+        Ok(Self(id))
     }
 }
 
@@ -235,7 +239,9 @@ fn plainly_valid_email(email: &str) -> bool {
         (1..=63).contains(&bytes.len())
             && bytes[0].is_ascii_alphanumeric()
             && bytes[bytes.len() - 1].is_ascii_alphanumeric()
-            && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+            && bytes
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
     };
     user_ok && domain.len() <= 255 && domain.split('.').all(label_ok)
 }
@@ -299,7 +305,10 @@ pub fn normalise_phone(phone: &str) -> String {
 fn normalise_phone_in_place(phone: &mut String) {
     let trimmed = phone.trim();
     if trimmed.len() != phone.len() || trimmed.contains(is_phone_separator) {
-        *phone = trimmed.chars().filter(|c| !is_phone_separator(*c)).collect();
+        *phone = trimmed
+            .chars()
+            .filter(|c| !is_phone_separator(*c))
+            .collect();
     }
     if phone.starts_with("00") {
         phone.replace_range(..2, "+");
@@ -593,18 +602,31 @@ mod tests {
         };
         for _ in 0..200_000 {
             let len = (next() % 12) as usize;
-            cases.push((0..len).map(|_| alphabet[(next() % alphabet.len() as u64) as usize]).collect());
+            cases.push(
+                (0..len)
+                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                    .collect(),
+            );
         }
         let mut accepted = 0;
         for case in &cases {
             let fast = plainly_valid_email(case);
             let garde = garde_ok(case);
-            assert!(!fast || garde, "{case:?}: the fast check accepts what garde refuses");
+            assert!(
+                !fast || garde,
+                "{case:?}: the fast check accepts what garde refuses"
+            );
             let plain = case.is_ascii() && !case.contains(['[', '\n']);
-            assert!(!plain || fast == garde, "{case:?}: fast {fast}, garde {garde}");
+            assert!(
+                !plain || fast == garde,
+                "{case:?}: fast {fast}, garde {garde}"
+            );
             accepted += usize::from(fast);
         }
-        assert!(accepted > 1_000, "the generator reaches valid addresses: {accepted}");
+        assert!(
+            accepted > 1_000,
+            "the generator reaches valid addresses: {accepted}"
+        );
     }
 
     #[test]
@@ -614,6 +636,20 @@ mod tests {
         assert!("not-a-ulid".parse::<PersonId>().is_err());
         assert!("01ARZ3NDEKTSV4RRFFQ69G5FA".parse::<PersonId>().is_err());
         assert!("01ARZ3NDEKTSV4RRFFQ69G5FA!".parse::<PersonId>().is_err());
+        let canonical = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
+        assert!(canonical.parse::<PersonId>().is_ok());
+        for alias in [
+            "01arz3ndektsv4rrffq69g5fav",
+            "01ARZ3NDEKTSV4RRFFQ69G5FAv",
+            "O1ARZ3NDEKTSV4RRFFQ69G5FAV",
+            "0IARZ3NDEKTSV4RRFFQ69G5FAV",
+            "0LARZ3NDEKTSV4RRFFQ69G5FAV",
+            "81ARZ3NDEKTSV4RRFFQ69G5FAV",
+            "ZZZZZZZZZZZZZZZZZZZZZZZZZZ",
+        ] {
+            assert!(alias.parse::<PersonId>().is_err(), "{alias}");
+        }
+        assert!("7ZZZZZZZZZZZZZZZZZZZZZZZZZ".parse::<PersonId>().is_ok());
     }
 
     #[test]
