@@ -20,12 +20,13 @@ web-build: web-deps ## build the web app into web/dist (tsc, then vite build)
 
 # Browser tests (web/tests, node:test + playwright-core) against the stack `make dev` runs, which each
 # test file starts from the xtask binary on free ports with a fresh in-memory table: the app (AUTH=off),
-# sign-in (AUTH=on) and the budgets (tests/budgets.test.ts, also `make web-audit`). Screenshots go to
+# live updates through the real-time feed (AUTH=off), sign-in (AUTH=on) and the budgets
+# (tests/budgets.test.ts, also `make web-audit`); first the live feed's unit tests (no browser, no stack). Screenshots go to
 # target/web-screenshots/, the budgets to target/web-audit/, each stack's log to target/web-tests/.
 # Debian's Chromium is the browser (playwright-core's own download does not work here).
 CHROMIUM  ?= /usr/bin/chromium
 export CHROMIUM
-WEB_TESTS ?= tests/app.test.ts tests/auth.test.ts tests/budgets.test.ts
+WEB_TESTS ?= tests/live.unit.test.ts tests/app.test.ts tests/live.test.ts tests/auth.test.ts tests/budgets.test.ts
 WEB_NODE_TEST := node --import tsx --test --test-concurrency=1 --test-reporter=spec
 
 .PHONY: chromium-check web-stack web-test web-audit

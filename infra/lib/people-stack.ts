@@ -82,11 +82,13 @@ export class PeopleStack extends Stack {
     this.cursorKey = functions.cursorKey;
     const http = new PeopleApi(this, 'PeopleApi', { ...props, settings, functions: this.functions, auth, allowedOrigins: origins });
     this.api = http.api;
-    const web = new Web(this, 'Web', { ...props, settings, apiOrigin: http.originDomain, webAclArn, signIn: http.signIn });
+    new Monitoring(this, 'Monitoring', { api: this.api, stage: http.stage, functions: this.functions, table: this.table });
+    const realtime = new RealTime(this, 'RealTime', { ...props, settings, table: this.table, auth, httpApi: this.api });
+    // The page gets live updates from the WebSocket stage: its URL in config.json, its origin in connect-src.
+    const webSocket = { url: realtime.url, origin: realtime.api.apiEndpoint };
+    const web = new Web(this, 'Web', { ...props, settings, apiOrigin: http.originDomain, webAclArn, signIn: http.signIn, webSocket });
     this.siteBucket = web.siteBucket;
     this.distribution = web.distribution;
-    new Monitoring(this, 'Monitoring', { api: this.api, stage: http.stage, functions: this.functions, table: this.table });
-    new RealTime(this, 'RealTime', { ...props, settings, table: this.table, auth, httpApi: this.api });
 
     new CfnOutput(this, 'ApiUrl', { value: http.url, description: 'HTTP API endpoint' });
     new CfnOutput(this, 'CloudFrontUrl', { value: `https://${this.distribution.distributionDomainName}`, description: 'Web page and /people API' });

@@ -31,6 +31,16 @@ export interface WebProps extends WebOptions {
   webAclArn?: string;
   /** Sign-in for the page; none when the API is open (auth=false) or trusts an external issuer. */
   signIn?: WebSignIn;
+  /** The real-time feed the page gets live updates from; none: the page works without them. */
+  webSocket?: WebSocketFeed;
+}
+
+/** The real-time feed's WebSocket API, as the page connects to it (infra/lib/websocket.ts). */
+export interface WebSocketFeed {
+  /** The stage's URL (`wss://<api>.execute-api.<region>.amazonaws.com/<stage>`): config.json's `webSocketUrl`. */
+  url: string;
+  /** Its origin (`wss://<api>.execute-api.<region>.amazonaws.com`), which connect-src allows. */
+  origin: string;
 }
 
 /**
@@ -47,7 +57,7 @@ export const PAGE_CACHE_CONTROL = 'no-cache';
  * The security headers of web/security-headers.json as a CloudFront response headers policy's
  * behaviours. A header the file adds that is not mapped here fails synth rather than be left out.
  * `connectSources` are added to the policy's connect-src (the Cognito domain the page redeems its
- * sign-in code at).
+ * sign-in code at, the WebSocket API it gets live updates from).
  */
 export function securityHeaders(connectSources: string[] = [], file = SECURITY_HEADERS_FILE): cloudfront.ResponseHeadersPolicyProps {
   const headers = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>;
@@ -105,9 +115,10 @@ export function securityHeaders(connectSources: string[] = [], file = SECURITY_H
   };
 }
 
-/** What the page reads from /config.json at start (web/src/auth.ts). */
-export function runtimeConfig(signIn: WebSignIn | undefined): object {
-  if (!signIn) return { signIn: null };
+/** What the page reads from /config.json at start (web/src/auth.ts): how to sign in, and where live updates come from. */
+export function runtimeConfig(signIn: WebSignIn | undefined, webSocketUrl?: string): object {
+  const live = webSocketUrl ? { webSocketUrl } : {};
+  if (!signIn) return { signIn: null, ...live };
   return {
     signIn: {
       kind: 'cognito',
@@ -115,13 +126,15 @@ export function runtimeConfig(signIn: WebSignIn | undefined): object {
       clientId: signIn.client.userPoolClientId,
       scopes: ['openid', ...Object.keys(SCOPES)],
     },
+    ...live,
   };
 }
 
 /**
  * The web frontend: S3 behind CloudFront, with /people* going to the API on the same host. The page
  * gets the security headers of web/security-headers.json; its hashed assets are cached for a year,
- * index.html and /config.json (the sign-in settings, written at deploy) are revalidated on every load.
+ * index.html and /config.json (the sign-in settings and the WebSocket URL, written at deploy) are
+ * revalidated on every load; connect-src allows the Cognito domain and the WebSocket API.
  * With the stack's own Cognito pool, the distribution's URL is a callback and sign-out URL of the web
  * client. Its resources live in the stack, not under this construct (see PeopleStack).
  */
@@ -145,7 +158,8 @@ export class Web extends Construct {
       id: 'AwsSolutions-S1',
       reason: 'Static site content only; requests are recorded by CloudFront and the API access log.',
     });
-    this.headers = new cloudfront.ResponseHeadersPolicy(stack, 'WebHeaders', securityHeaders(props.signIn ? [props.signIn.domain.baseUrl()] : []));
+    const connectSources = [...(props.signIn ? [props.signIn.domain.baseUrl()] : []), ...(props.webSocket ? [props.webSocket.origin] : [])];
+    this.headers = new cloudfront.ResponseHeadersPolicy(stack, 'WebHeaders', securityHeaders(connectSources));
     this.distribution = new cloudfront.Distribution(stack, 'Cdn', {
       comment: `${stack.stackName}: web frontend and /people API`,
       defaultRootObject: 'index.html',
@@ -209,7 +223,7 @@ export class Web extends Construct {
     const page = new s3deploy.BucketDeployment(stack, 'DeploySite', {
       sources: [
         s3deploy.Source.asset(webDir, { exclude: ['*', '!index.html'] }),
-        s3deploy.Source.jsonData('config.json', runtimeConfig(props.signIn)),
+        s3deploy.Source.jsonData('config.json', runtimeConfig(props.signIn, props.webSocket?.url)),
       ],
       destinationBucket: this.siteBucket,
       prune: false,

@@ -1,6 +1,7 @@
 // The web page behind CloudFront: the security headers of web/security-headers.json as a response
-// headers policy, the build uploaded in two steps with its caching, /config.json with the stack's
-// Cognito sign-in, and the distribution's URL as the web client's callback.
+// headers policy (connect-src with the Cognito domain and the WebSocket API), the build uploaded in two
+// steps with its caching, /config.json with the stack's Cognito sign-in and the real-time feed's
+// WebSocket URL, and the distribution's URL as the web client's callback.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -22,7 +23,7 @@ const HEADERS = JSON.parse(fs.readFileSync(SECURITY_HEADERS_FILE, 'utf8')) as Re
 function synthWeb(extra: Parameters<typeof build>[1] = {}) {
   const { app, stack } = build('dev', { webDir: fixture, ...extra });
   const assembly = app.synth();
-  const template = (assembly.getStackByName(stack.stackName).template) as { Resources: Record<string, any> };
+  const template = (assembly.getStackByName(stack.stackName).template) as { Resources: Record<string, any>; Outputs: Record<string, any> };
   /** The files a bucket deployment's source holds (its staged asset folder in the cloud assembly). */
   const files = (objectKey: string): Record<string, string> => {
     const dir = path.join(assembly.directory, `asset.${objectKey.replace(/\.zip$/, '')}`);
@@ -43,6 +44,11 @@ function synthWeb(extra: Parameters<typeof build>[1] = {}) {
 
 const dev = synthWeb();
 const deployment = (w: typeof dev, id: string) => w.of('Custom::CDKBucketDeployment').find(([logicalId]) => logicalId.startsWith(id))?.[1];
+/** The WebSocket API's logical id, and its endpoint (wss://<api>.execute-api.<region>.amazonaws.com) as the template gets it. */
+const webSocketApi = (w: typeof dev) => {
+  const [[id]] = w.of('AWS::ApiGatewayV2::Api').filter(([, r]) => r.Properties.ProtocolType === 'WEBSOCKET');
+  return { id, endpoint: { 'Fn::GetAtt': [id, 'ApiEndpoint'] } };
+};
 
 describe('web page: security headers', () => {
   it('web/security-headers.json has no unsafe-inline or unsafe-eval, and each header CloudFront needs', () => {
@@ -63,7 +69,7 @@ describe('web page: security headers', () => {
     assert.doesNotMatch(html, /<style|\sstyle=|\son[a-z]+=/i);
   });
 
-  it('the default behaviour sends them through a response headers policy, with the Cognito domain in connect-src', () => {
+  it('the default behaviour sends them through a response headers policy, with the Cognito domain and the WebSocket API in connect-src', () => {
     const [[policyId, policy]] = dev.of('AWS::CloudFront::ResponseHeadersPolicy');
     const [[, dist]] = dev.of('AWS::CloudFront::Distribution');
     assert.deepEqual(dist.Properties.DistributionConfig.DefaultCacheBehavior.ResponseHeadersPolicyId, { Ref: policyId });
@@ -73,7 +79,7 @@ describe('web page: security headers', () => {
     const expected = HEADERS['Content-Security-Policy'].replace("connect-src 'self'", "connect-src 'self' https://");
     const [before, after] = expected.split('https://');
     assert.deepEqual(security.ContentSecurityPolicy, {
-      ContentSecurityPolicy: { 'Fn::Join': ['', [`${before}https://`, { Ref: domainId }, `.auth.eu-west-1.amazoncognito.com${after}`]] },
+      ContentSecurityPolicy: { 'Fn::Join': ['', [`${before}https://`, { Ref: domainId }, '.auth.eu-west-1.amazoncognito.com ', webSocketApi(dev).endpoint, after]] },
       Override: true,
     });
     assert.deepEqual(security.StrictTransportSecurity, {
@@ -85,13 +91,19 @@ describe('web page: security headers', () => {
     assert.deepEqual(config.CustomHeadersConfig.Items, [{ Header: 'Cross-Origin-Opener-Policy', Value: HEADERS['Cross-Origin-Opener-Policy'], Override: true }]);
   });
 
-  it('without the stack\'s own sign-in (auth=false, an external issuer), connect-src is the page\'s own origin only', () => {
+  it('without the stack\'s own sign-in (auth=false, an external issuer), connect-src is the page\'s own origin and the WebSocket API only', () => {
     for (const extra of [{ auth: false }, { jwtIssuer: 'https://issuer.example.com/', jwtAudience: ['people-api'] }]) {
       const w = synthWeb(extra);
       const [[, policy]] = w.of('AWS::CloudFront::ResponseHeadersPolicy');
-      assert.equal(policy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy, HEADERS['Content-Security-Policy']);
+      const [before, after] = HEADERS['Content-Security-Policy'].split(/(?<=connect-src 'self')/);
+      assert.deepEqual(policy.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy,
+        { 'Fn::Join': ['', [`${before} `, webSocketApi(w).endpoint, after]] });
       const page = deployment(w, 'DeploySiteCustomResource');
-      assert.deepEqual(JSON.parse(w.files(page.Properties.SourceObjectKeys[1])['config.json']), { signIn: null });
+      assert.deepEqual(JSON.parse(w.files(page.Properties.SourceObjectKeys[1])['config.json']), {
+        signIn: null,
+        webSocketUrl: 'wss://<<marker:0xbaba:0>>.execute-api.eu-west-1.<<marker:0xbaba:1>>/dev',
+      });
+      assert.deepEqual(page.Properties.SourceMarkers[1], { '<<marker:0xbaba:0>>': { Ref: webSocketApi(w).id }, '<<marker:0xbaba:1>>': { Ref: 'AWS::URLSuffix' } });
     }
   });
 
@@ -131,7 +143,7 @@ describe('web page: the build in the bucket', () => {
     assert.deepEqual(Object.keys(dev.files(page.Properties.SourceObjectKeys[1])), ['config.json']);
   });
 
-  it('config.json tells the page to sign in with the stack\'s Cognito domain and web client (PKCE, no secret)', () => {
+  it('config.json tells the page to sign in with the stack\'s Cognito domain and web client (PKCE, no secret), and the WebSocket stage for live updates', () => {
     const page = deployment(dev, 'DeploySiteCustomResource');
     const config = JSON.parse(dev.files(page.Properties.SourceObjectKeys[1])['config.json']);
     assert.deepEqual(config, {
@@ -141,10 +153,19 @@ describe('web page: the build in the bucket', () => {
         clientId: '<<marker:0xbaba:1>>',
         scopes: ['openid', 'people/read', 'people/write', 'people/self'],
       },
+      webSocketUrl: 'wss://<<marker:0xbaba:2>>.execute-api.eu-west-1.<<marker:0xbaba:3>>/dev',
     });
     const [domainId] = dev.of('AWS::Cognito::UserPoolDomain').map(([id]) => id);
     const [clientId] = dev.of('AWS::Cognito::UserPoolClient').map(([id]) => id);
-    assert.deepEqual(page.Properties.SourceMarkers[1], { '<<marker:0xbaba:0>>': { Ref: domainId }, '<<marker:0xbaba:1>>': { Ref: clientId } });
+    assert.deepEqual(page.Properties.SourceMarkers[1], {
+      '<<marker:0xbaba:0>>': { Ref: domainId },
+      '<<marker:0xbaba:1>>': { Ref: clientId },
+      '<<marker:0xbaba:2>>': { Ref: webSocketApi(dev).id },
+      '<<marker:0xbaba:3>>': { Ref: 'AWS::URLSuffix' },
+    });
+    // The same URL as the stack's WebSocketUrl output (the stage the stream function pushes through).
+    const output = dev.template.Outputs.WebSocketUrl.Value;
+    assert.deepEqual(output, { 'Fn::Join': ['', ['wss://', { Ref: webSocketApi(dev).id }, '.execute-api.eu-west-1.', { Ref: 'AWS::URLSuffix' }, '/dev']] });
   });
 
   it('the web client takes the distribution\'s URL as callback and sign-out URL, beside the configured ones', () => {

@@ -9,6 +9,9 @@
 //               "clientId": "...", "scopes": ["openid", "people/read", ...]}}
 //                                                      deployed: the authorization code flow with PKCE
 //
+// and, when the stack has the real-time feed, its WebSocket URL: {"webSocketUrl": "wss://..."} (the
+// stage's URL deployed, ws://127.0.0.1:$WS_PORT under make dev); without it, no live updates.
+//
 // The access token is kept in memory only (a reload signs in again; Cognito's own session makes that
 // a redirect without a prompt). Only the PKCE verifier and state survive the redirect, in
 // sessionStorage, and are removed when the code is redeemed.
@@ -33,6 +36,8 @@ export interface RuntimeConfig {
   /** Another origin for the API; the page's own when absent. */
   apiBase?: string;
   signIn?: SignIn | null;
+  /** The real-time feed's WebSocket URL (web/src/live.ts); no live updates when absent. */
+  webSocketUrl?: string | null;
 }
 
 interface Token {

@@ -1,14 +1,17 @@
 // Adding and editing a person. The API validates (the form sends what was typed and shows each of
 // the problem document's `errors` beside its field); edits carry If-Match with the ETag the form was
-// filled from, so someone else's change in between is a 412 and is shown, never overwritten.
+// filled from, so someone else's change in between is a 412 and is shown, never overwritten. With the
+// live feed, someone else's change (or delete) is shown as it happens, before a save finds it.
 
 import {
   ApiError, type FieldError, type Person, type PersonInput, type Versioned,
   createPerson, deletePerson, getPerson, replacePerson,
 } from './api.ts';
-import { focus, h, replace } from './dom.ts';
+import { type PersonChange, formAction } from './changes.ts';
+import { announce, focus, h, replace } from './dom.ts';
 import { errorBox, explain } from './errors.ts';
 import { restartPaging } from './list.ts';
+import { isOwn, wrote } from './live.ts';
 import type { App } from './main.ts';
 
 type FieldName = 'name' | 'email' | 'phone' | 'tags';
@@ -64,6 +67,14 @@ export function renderForm(main: HTMLElement, app: App, generation: number, id: 
     /** The last create attempt's body and Idempotency-Key: the same body resent keeps its key. */
     let attempt: { body: string; key: string } | null = null;
     let busy = false;
+    /**
+     * What the conflict panel shows: nothing; a live notice that someone else saved a newer version;
+     * a save or delete refused for that (412); their version loaded into the form; or that the person
+     * was deleted.
+     */
+    let panel: 'none' | 'live' | 'conflict' | 'loaded' | 'deleted' = 'none';
+    /** Live changes that arrive while this form writes: its own echo, or what made it fail. */
+    let held: PersonChange[] | null = null;
     if (base) heading.textContent = `Edit ${base.person.name}`;
 
     const inputs = {} as Record<FieldName, HTMLInputElement>;
@@ -161,18 +172,30 @@ export function renderForm(main: HTMLElement, app: App, generation: number, id: 
 
     async function submit(): Promise<void> {
       if (busy) return;
+      // Known before asking: the person is gone, or someone else's newer version would refuse the save.
+      if (panel === 'deleted') {
+        focus(conflict);
+        return;
+      }
       clearErrors();
+      if (panel === 'live') {
+        showConflict('save');
+        return;
+      }
       const input = read();
       setBusy(true, 'Saving…');
+      if (base) held = [];
       try {
         if (base) {
           const saved = await replacePerson(base.person.id, input, base.etag);
+          wrote('person.updated', saved.person.id, saved.person.version);
           if (!app.alive(generation)) return;
           app.go('#/', `Saved changes to ${saved.person.name}.`);
         } else {
           const text = JSON.stringify(input);
           if (attempt?.body !== text) attempt = { body: text, key: crypto.randomUUID() };
           const created = await createPerson(input, attempt.key);
+          wrote('person.created', created.person.id, created.person.version);
           if (!app.alive(generation)) return;
           restartPaging();
           app.go('#/', `Added ${created.person.name}.`);
@@ -180,11 +203,16 @@ export function renderForm(main: HTMLElement, app: App, generation: number, id: 
       } catch (error) {
         if (!app.alive(generation)) return;
         setBusy(false, base ? 'Save changes' : 'Add person');
-        if (app.handled(error)) return;
+        if (app.handled(error)) {
+          held = null;
+          return;
+        }
         if (error instanceof ApiError && error.status === 412 && base) showConflict('save');
         else if (error instanceof ApiError && error.fieldErrors.length) {
           showErrors(error.fieldErrors, error.problem.errors_omitted, error.status === 409 ? 'This email is already used' : 'Please correct the highlighted fields');
         } else showFailure(error);
+        // What arrived meanwhile, after the failure is shown (after a 412, only a delete adds to it).
+        releaseHeld();
       }
     }
 
@@ -202,8 +230,85 @@ export function renderForm(main: HTMLElement, app: App, generation: number, id: 
         load);
       conflict.setAttribute('role', 'alert');
       conflict.hidden = false;
+      panel = 'conflict';
       focus(load);
     }
+
+    /**
+     * The live feed says someone else saved `version` while this form is open: said at once, with the
+     * same way on (load their version, see what changed, decide), without taking focus from the form.
+     */
+    function showChangedElsewhere(version: number): void {
+      if (!base) return;
+      const text = `They saved a newer version (version ${version}) while you were editing. Nothing you typed is lost, and nothing is saved yet: `
+        + 'load their version to see what changed, then decide.';
+      if (panel === 'live') {
+        // Another change on top: the same notice, its text brought up to date, focus left alone.
+        conflict.querySelector('.live-detail')!.textContent = text;
+        return;
+      }
+      const hadFocus = conflict.contains(document.activeElement);
+      const load = h('button', { type: 'button', onclick: () => void loadNewer(read()) }, 'Load the newer version');
+      conflict.removeAttribute('role');
+      replace(conflict,
+        h('p', { class: 'notice-title' }, 'This person was just changed by someone else'),
+        h('p', { class: 'live-detail' }, text),
+        load);
+      conflict.hidden = false;
+      panel = 'live';
+      if (hadFocus) focus(load);
+      announce(`${base.person.name} was just changed by someone else. Load the newer version to see what changed.`);
+    }
+
+    /** The person is gone (found by loading it, or told by the live feed). */
+    function showDeleted(moveFocus: boolean): void {
+      const hadFocus = conflict.contains(document.activeElement);
+      conflict.removeAttribute('role');
+      replace(conflict, h('p', { class: 'notice-title' }, 'This person was deleted'),
+        h('p', null, 'Someone else deleted this person while you were editing, so your changes cannot be saved.'),
+        h('a', { href: '#/' }, 'Back to all people'));
+      conflict.hidden = false;
+      panel = 'deleted';
+      if (moveFocus || hadFocus) focus(conflict);
+      else announce('Someone else deleted this person while you were editing.');
+    }
+
+    /** A change of anyone from the live feed: this person's newer version, or its delete. */
+    function changed(change: PersonChange): void {
+      if (!base || !app.alive(generation)) return;
+      if (held) {
+        held.push(change);
+        return;
+      }
+      const what = formAction(base.person.id, base.person.version, change);
+      if (what === 'deleted' && !isOwn(change) && panel !== 'deleted') showDeleted(false);
+      // After a refused save the panel already says so, and loading their version gets the latest.
+      else if (what === 'changed' && panel !== 'conflict' && panel !== 'deleted') showChangedElsewhere(change.version);
+    }
+
+    /** A save or delete failed: the changes that arrived meanwhile count after all. */
+    function releaseHeld(): void {
+      const changes = held ?? [];
+      held = null;
+      for (const change of changes) changed(change);
+    }
+
+    /** The live feed was down: someone may have changed or deleted this person meanwhile. */
+    async function recheck(): Promise<void> {
+      /** The panel already tells what there is to know (a refused save, a deleted person). */
+      const told = () => panel === 'conflict' || panel === 'deleted';
+      if (!base || held || told()) return;
+      const id = base.person.id;
+      try {
+        const now = await getPerson(id);
+        if (app.alive(generation) && base && !held && !told() && now.person.version > base.person.version) showChangedElsewhere(now.person.version);
+      } catch (error) {
+        // Only a sure answer counts; anything else shows when the form is saved.
+        if (app.alive(generation) && !told() && error instanceof ApiError && error.status === 404) showDeleted(false);
+      }
+    }
+
+    if (base) app.watch(generation, { change: changed, resync: () => void recheck() });
 
     async function loadNewer(mine: PersonInput): Promise<void> {
       if (!base) return;
@@ -214,10 +319,7 @@ export function renderForm(main: HTMLElement, app: App, generation: number, id: 
       } catch (error) {
         if (!app.alive(generation) || app.handled(error)) return;
         if (error instanceof ApiError && error.status === 404) {
-          replace(conflict, h('p', { class: 'notice-title' }, 'This person was deleted'),
-            h('p', null, 'Someone else deleted this person while you were editing.'),
-            h('a', { href: '#/' }, 'Back to all people'));
-          focus(conflict);
+          showDeleted(true);
           return;
         }
         replace(conflict, errorBox(error, () => void loadNewer(mine)));
@@ -226,6 +328,7 @@ export function renderForm(main: HTMLElement, app: App, generation: number, id: 
       }
       if (!app.alive(generation)) return;
       base = newer;
+      panel = 'loaded';
       heading.textContent = `Edit ${newer.person.name}`;
       const was = values(before);
       const now = values(newer.person);
@@ -288,8 +391,11 @@ export function renderForm(main: HTMLElement, app: App, generation: number, id: 
         if (!base) return;
         yes.disabled = true;
         yes.textContent = 'Deleting…';
+        const version = base.person.version;
+        held = [];
         try {
           await deletePerson(person.id, base.etag);
+          wrote('person.deleted', person.id, version);
           moved = true;
           close();
           if (!app.alive(generation)) return;
@@ -297,10 +403,14 @@ export function renderForm(main: HTMLElement, app: App, generation: number, id: 
         } catch (error) {
           moved = true;
           close();
-          if (!app.alive(generation) || app.handled(error)) return;
+          if (!app.alive(generation) || app.handled(error)) {
+            held = null;
+            return;
+          }
           if (error instanceof ApiError && error.status === 412) showConflict('delete');
           else if (error instanceof ApiError && error.status === 404) app.go('#/', `${person.name} was already deleted.`);
           else showFailure(error);
+          releaseHeld();
         }
       });
       document.body.append(dialog);

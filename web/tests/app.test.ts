@@ -422,6 +422,8 @@ describe('the people app', () => {
     const csp = index.headers.get('content-security-policy') ?? '';
     assert.match(csp, /default-src 'self'/);
     assert.doesNotMatch(csp, /unsafe-inline/);
+    // The page may connect to its own origin and to the local WebSocket gateway, nothing else.
+    assert.match(csp, new RegExp(`(^|; )connect-src 'self' ${stack.webSocketUrl}(;|$)`));
     assert.equal(index.headers.get('x-content-type-options'), 'nosniff');
     assert.match(index.headers.get('strict-transport-security') ?? '', /max-age=\d+/);
     assert.equal(index.headers.get('referrer-policy'), 'strict-origin-when-cross-origin');
@@ -437,7 +439,7 @@ describe('the people app', () => {
     assert.equal(await head.text(), '');
     assert.equal((await fetch(`${stack.base}/assets/missing.js`)).status, 404);
     assert.equal((await fetch(`${stack.base}/assets/..%2f..%2fCargo.toml`)).status, 404);
-    assert.deepEqual(await (await fetch(`${stack.base}/config.json`)).json(), { signIn: null });
+    assert.deepEqual(await (await fetch(`${stack.base}/config.json`)).json(), { signIn: null, webSocketUrl: stack.webSocketUrl });
     // Only AUTH=on has the development token endpoint; here the path is the API's (404 problem).
     const token = await fetch(`${stack.base}/_dev/token`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
     assert.equal(token.status, 404);

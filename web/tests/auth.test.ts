@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, WebSocket } from 'playwright-core';
 
 import { Api } from './support/api.ts';
 import { type Session, launch, open, screenshots } from './support/browser.ts';
@@ -39,7 +39,10 @@ async function signIn(page: Page, user: string, scopes: string[]): Promise<void>
 describe('sign-in with AUTH=on', () => {
   test('the page is told how to sign in', async () => {
     const config = await (await fetch(`${stack.base}/config.json`)).json();
-    assert.deepEqual(config, { signIn: { kind: 'dev', tokenUrl: '/_dev/token', scopes: ['people/read', 'people/write', 'people/self'] } });
+    assert.deepEqual(config, {
+      signIn: { kind: 'dev', tokenUrl: '/_dev/token', scopes: ['people/read', 'people/write', 'people/self'] },
+      webSocketUrl: stack.webSocketUrl,
+    });
   });
 
   test('401 leads to sign-in, 403 names the missing permission, a writer adds, a reload forgets the token', async () => {
@@ -94,6 +97,36 @@ describe('sign-in with AUTH=on', () => {
     await page.getByRole('button', { name: 'Add person' }).click();
     await page.getByRole('link', { name: 'Selma Self' }).waitFor();
     assert.deepEqual(await page.locator('.people > li h3').allTextContents(), ['Selma Self']);
+  });
+
+  test('signed in, the page\'s socket carries the token and shows others\' changes; signing out closes it', async () => {
+    const { page, ...rest } = await open(browser, stack.base);
+    sessions.push({ page, ...rest });
+    const sockets: WebSocket[] = [];
+    page.on('websocket', (ws) => sockets.push(ws));
+    await page.goto('/#/?name=Live');
+    await signIn(page, 'watcher', ['people/read']);
+    await page.getByRole('heading', { name: 'Matching people' }).waitFor();
+    await page.locator('#live[data-state="live"]').waitFor();
+    assert.equal(sockets.length, 1, 'one socket, opened once signed in');
+    const url = new URL(sockets[0]!.url());
+    assert.equal(`${url.protocol}//${url.host}`, stack.webSocketUrl);
+    assert.match(url.searchParams.get('token') ?? '', /^[\w-]+\.[\w-]+\.[\w-]+$/, 'the access token in the query string');
+
+    const writer = new Api(stack.base, stack.token('someone-else', 'people/write'));
+    const created = await writer.create({ name: 'Live Wire', email: 'wire@example.com' });
+    // Filtered: counted, not placed; Refresh shows it.
+    await page.locator('.changes-notice').getByText('1 change since this list was loaded.').waitFor();
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByRole('link', { name: 'Live Wire' }).waitFor();
+    await writer.replace(created.id, { name: 'Live Wired' });
+    await page.getByRole('link', { name: 'Live Wired' }).waitFor();
+
+    const closed = new Promise<void>((resolve) => sockets[0]!.once('close', () => resolve()));
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await closed;
+    assert.equal(await page.locator('#live').isHidden(), true);
+    assert.equal(sockets.length, 1, 'no socket without a token');
   });
 
   test('the token endpoint answers the page only', async () => {

@@ -21,7 +21,8 @@
 //!
 //! The web app is served on the same origin, as CloudFront serves it beside `/people*` ([`web`]):
 //! `/`, `/index.html` and `/assets/*` from `web/dist` with the deployed caching and security headers,
-//! `/config.json` with the page's sign-in settings, and with `AUTH=on` a development token endpoint.
+//! `/config.json` with the page's sign-in settings and the local WebSocket gateway's URL
+//! ([`Gateway::with_web_socket`]), and with `AUTH=on` a development token endpoint.
 //!
 //! The gateway never waits for a function without a bound, and never lets `cargo lambda watch`
 //! queue more than it can hold:
@@ -196,6 +197,13 @@ impl Gateway {
             upstreams,
             site,
         }
+    }
+
+    /// The page connects to the real-time feed at `url` (the local WebSocket gateway,
+    /// `ws://127.0.0.1:$WS_PORT`): `/config.json` names it and the page's `connect-src` allows it.
+    pub fn with_web_socket(mut self, url: &str) -> Self {
+        self.site = self.site.with_web_socket(url);
+        self
     }
 
     /// The functions requests may go to, by binary name, sorted.

@@ -358,7 +358,11 @@ fn dev() -> Result<(), String> {
                     invoker.clone(),
                     authorizer.clone(),
                 ));
-                let gateway = std::sync::Arc::new(gateway::Gateway::new(&invoke_base, authorizer));
+                // The page's live updates come from the WebSocket gateway on WS_PORT.
+                let gateway = std::sync::Arc::new(
+                    gateway::Gateway::new(&invoke_base, authorizer)
+                        .with_web_socket(&format!("ws://127.0.0.1:{ws_port}")),
+                );
                 // Requests are served while the functions warm up; they wait as long as the warm-up.
                 tokio::spawn(gateway.clone().serve(listener));
                 ws_listener

@@ -52,6 +52,14 @@ export class Api {
     return (await response.json()) as Person;
   }
 
+  /** Deletes the person at its current version, as another user of the API would. */
+  async delete(id: string): Promise<void> {
+    const current = await this.get(id);
+    assert.ok(current, `${id} exists`);
+    const response = await this.call('DELETE', `/people/${id}`, undefined, { 'if-match': current.etag });
+    assert.equal(response.status, 204, await response.clone().text());
+  }
+
   async list(query = ''): Promise<Person[]> {
     const response = await this.call('GET', `/people${query}`);
     assert.equal(response.status, 200, await response.clone().text());

@@ -2,7 +2,8 @@
 // Gateway serving web/dist and the API on one port), started from the xtask binary on free ports with
 // its own in-memory table, as `make contract-test` does. xtask reports ready once every function has
 // answered, so no clock in a test includes a function's start. `WEB_TEST_URL` points the tests at a stack
-// that is already running instead (its AUTH must match what the test file needs).
+// that is already running instead (its AUTH must match what the test file needs; `WEB_TEST_WS_URL` is
+// its WebSocket gateway, ws://127.0.0.1:9001 unless set).
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -21,6 +22,8 @@ export interface Stack {
   /** http://127.0.0.1:PORT: the page at /, the API at /people. */
   base: string;
   auth: boolean;
+  /** ws://127.0.0.1:WS_PORT: the local WebSocket gateway of the real-time feed. */
+  webSocketUrl: string;
   /** A development token (AUTH=on), minted with the same key the stack verifies with. */
   token(subject: string, scopes: string): string;
   stop(): Promise<void>;
@@ -43,7 +46,8 @@ function mint(subject: string, scopes: string): string {
 
 export async function startStack(name: string, { auth = false } = {}): Promise<Stack> {
   if (process.env.WEB_TEST_URL) {
-    return { base: process.env.WEB_TEST_URL.replace(/\/$/, ''), auth, token: mint, stop: async () => {} };
+    const webSocketUrl = process.env.WEB_TEST_WS_URL || 'ws://127.0.0.1:9001';
+    return { base: process.env.WEB_TEST_URL.replace(/\/$/, ''), auth, webSocketUrl, token: mint, stop: async () => {} };
   }
   if (!fs.existsSync(XTASK)) throw new Error(`${XTASK} is missing: build it with cargo build --locked -p xtask (make web-test does)`);
   if (!fs.existsSync(path.join(ROOT, 'web', 'dist', 'index.html'))) throw new Error('web/dist is missing: npm run build in web/ (make web-test does)');
@@ -92,6 +96,6 @@ export async function startStack(name: string, { auth = false } = {}): Promise<S
     await new Promise((r) => setTimeout(r, 250));
   }
   const base = `http://127.0.0.1:${api}`;
-  const stack: Stack = { base, auth, token: mint, stop };
+  const stack: Stack = { base, auth, webSocketUrl: `ws://127.0.0.1:${ws}`, token: mint, stop };
   return stack;
 }

@@ -4,10 +4,12 @@
 //! - `GET`/`HEAD /` and `/index.html`: `web/dist/index.html`, `Cache-Control: no-cache`;
 //! - `GET`/`HEAD /assets/<file>`: the build's content-hashed files, `Cache-Control: public,
 //!   max-age=31536000, immutable`;
-//! - `GET`/`HEAD /config.json`: the page's sign-in settings (the stack writes its own at deploy):
-//!   none with `AUTH=off`, the development token endpoint below with `AUTH=on`;
+//! - `GET`/`HEAD /config.json`: the page's settings (the stack writes its own at deploy): sign-in,
+//!   none with `AUTH=off`, the development token endpoint below with `AUTH=on`; and the real-time
+//!   feed's URL, `ws://127.0.0.1:$WS_PORT` (the local WebSocket gateway of `xtask dev`);
 //! - each with the security headers of `web/security-headers.json`, the file the stack's CloudFront
-//!   response headers policy is built from;
+//!   response headers policy is built from; as that policy does with the deployed WebSocket API's
+//!   origin, the page's `connect-src` also names the local WebSocket gateway's;
 //! - `POST /_dev/token`, only with `AUTH=on`: a development access token signed with the key the
 //!   gateway verifies with (`.tools/dev-jwt/`), for the subject and scopes in the JSON body
 //!   (`{"sub": "alice", "scopes": "people/read people/write"}`), valid for an hour. It answers
@@ -52,6 +54,8 @@ pub struct Site {
     dist: PathBuf,
     key_dir: Option<PathBuf>,
     headers: Vec<(HeaderName, HeaderValue)>,
+    /// The real-time feed's WebSocket URL the page connects to, if there is one.
+    web_socket: Option<String>,
 }
 
 impl Site {
@@ -76,7 +80,22 @@ impl Site {
             dist,
             key_dir,
             headers,
+            web_socket: None,
         }
+    }
+
+    /// The page connects to the real-time feed at `url` (`ws://127.0.0.1:9001`): config.json names it,
+    /// and the content security policy's `connect-src` allows its origin.
+    pub fn with_web_socket(mut self, url: &str) -> Self {
+        let origin = web_socket_origin(url);
+        for (name, value) in &mut self.headers {
+            if *name == header::CONTENT_SECURITY_POLICY {
+                let csp = add_connect_source(value.to_str().expect("an ASCII policy"), &origin);
+                *value = HeaderValue::from_str(&csp).expect("a header value");
+            }
+        }
+        self.web_socket = Some(url.to_owned());
+        self
     }
 
     /// The answer to a request for the page, its files, its settings or a development token; `None`
@@ -125,11 +144,16 @@ impl Site {
 
     /// What the page reads from `/config.json` (web/src/auth.ts).
     fn config(&self) -> Value {
-        if self.key_dir.is_none() {
-            return json!({ "signIn": null });
+        let mut config = if self.key_dir.is_none() {
+            json!({ "signIn": null })
+        } else {
+            let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.name()).collect();
+            json!({ "signIn": { "kind": "dev", "tokenUrl": TOKEN_PATH, "scopes": scopes } })
+        };
+        if let Some(url) = &self.web_socket {
+            config["webSocketUrl"] = Value::String(url.clone());
         }
-        let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.name()).collect();
-        json!({ "signIn": { "kind": "dev", "tokenUrl": TOKEN_PATH, "scopes": scopes } })
+        config
     }
 
     fn file(&self, path: &Path, cache_control: &'static str) -> Response<Full<Bytes>> {
@@ -161,6 +185,29 @@ impl Site {
         }
         response
     }
+}
+
+/// The origin of a WebSocket URL (`ws://host:port` of `ws://host:port/stage`), as a CSP source.
+fn web_socket_origin(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("ws", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    format!("{scheme}://{authority}")
+}
+
+/// `csp` with `source` added to its `connect-src` (as infra/lib/web.ts adds the deployed ones).
+fn add_connect_source(csp: &str, source: &str) -> String {
+    let directives: Vec<String> = csp
+        .split(';')
+        .map(|directive| {
+            let trimmed = directive.trim();
+            if trimmed.split_whitespace().next() == Some("connect-src") {
+                format!("{trimmed} {source}")
+            } else {
+                trimmed.to_owned()
+            }
+        })
+        .collect();
+    directives.join("; ")
 }
 
 /// A file name the build writes under `assets/`: letters, digits, `.`, `-` and `_`, not starting
@@ -450,6 +497,49 @@ mod tests {
         assert_eq!(
             config,
             json!({ "signIn": { "kind": "dev", "tokenUrl": "/_dev/token", "scopes": ["people/read", "people/write", "people/self"] } })
+        );
+        std::fs::remove_dir_all(dist).unwrap();
+    }
+
+    #[tokio::test]
+    async fn names_the_local_web_socket_gateway_in_the_config_and_in_connect_src() {
+        let (off, dist) = site(None);
+        let off = off.with_web_socket("ws://127.0.0.1:9001");
+        let config = get(&off, "GET", "/config.json").unwrap();
+        let csp = header(&config, "content-security-policy").to_owned();
+        assert_eq!(
+            text(config).await,
+            r#"{"signIn":null,"webSocketUrl":"ws://127.0.0.1:9001"}"#
+        );
+        let on =
+            Site::new(dist.clone(), Some(dist.join("key"))).with_web_socket("ws://127.0.0.1:9001");
+        let config: Value =
+            serde_json::from_str(&text(get(&on, "GET", "/config.json").unwrap()).await).unwrap();
+        assert_eq!(config["webSocketUrl"], "ws://127.0.0.1:9001");
+        assert_eq!(config["signIn"]["kind"], "dev");
+
+        // The committed policy, with the gateway's origin added to connect-src and nothing else changed.
+        let security: serde_json::Map<String, Value> =
+            serde_json::from_str(SECURITY_HEADERS_JSON).unwrap();
+        let committed = security["Content-Security-Policy"].as_str().unwrap();
+        assert!(committed.contains("connect-src 'self';"));
+        assert_eq!(
+            csp,
+            committed.replace(
+                "connect-src 'self';",
+                "connect-src 'self' ws://127.0.0.1:9001;"
+            )
+        );
+        let page = get(&off, "GET", "/").unwrap();
+        assert_eq!(header(&page, "content-security-policy"), csp);
+        for (name, value) in &security {
+            if name != "Content-Security-Policy" {
+                assert_eq!(header(&page, name), value.as_str().unwrap(), "{name}");
+            }
+        }
+        assert_eq!(
+            web_socket_origin("wss://abc.execute-api.eu-west-1.amazonaws.com/dev?x=1"),
+            "wss://abc.execute-api.eu-west-1.amazonaws.com"
         );
         std::fs::remove_dir_all(dist).unwrap();
     }
