@@ -150,6 +150,33 @@ struct Target {
     scopes: &'static [Scope],
 }
 
+/// Serves HTTP/1.1 on `listener` until the process ends: each request answered by `handle`, with
+/// the peer's address; `upgrades` lets a response take the connection over (WebSockets).
+pub(crate) async fn serve_http<F, Fut>(listener: tokio::net::TcpListener, upgrades: bool, handle: F)
+where
+    F: Fn(Request<Incoming>, SocketAddr) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Response<Full<Bytes>>> + Send + 'static,
+{
+    loop {
+        let Ok((stream, peer)) = listener.accept().await else {
+            continue;
+        };
+        let handle = handle.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |request| {
+                let answer = handle(request, peer);
+                async move { Ok::<_, Infallible>(answer.await) }
+            });
+            let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+            let _ = if upgrades {
+                connection.with_upgrades().await
+            } else {
+                connection.await
+            };
+        });
+    }
+}
+
 impl Gateway {
     /// A gateway invoking functions through the Lambda invoke API at `invoke_base`
     /// (`http://127.0.0.1:PORT`), with `authorizer` on every route when there is one.
@@ -305,22 +332,11 @@ impl Gateway {
 
     /// Serves HTTP/1.1 on `listener` until the process ends.
     pub async fn serve(self: Arc<Self>, listener: tokio::net::TcpListener) {
-        let gateway = self;
-        loop {
-            let Ok((stream, peer)) = listener.accept().await else {
-                continue;
-            };
-            let gateway = gateway.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |request| {
-                    let gateway = gateway.clone();
-                    async move { Ok::<_, Infallible>(gateway.handle(request, peer).await) }
-                });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
+        serve_http(listener, false, move |request, peer| {
+            let gateway = self.clone();
+            async move { gateway.handle(request, peer).await }
+        })
+        .await
     }
 
     /// The route API Gateway selects.

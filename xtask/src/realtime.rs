@@ -18,7 +18,6 @@
 //! [`RETRIES`] times; what still fails is printed (the deployed mapping sends it to SQS).
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -27,8 +26,6 @@ use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
 use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
@@ -160,22 +157,11 @@ impl WsGateway {
 
     /// Serves WebSocket connections and the management API on `listener` until the process ends.
     pub async fn serve(self: Arc<Self>, listener: tokio::net::TcpListener) {
-        loop {
-            let Ok((stream, peer)) = listener.accept().await else {
-                continue;
-            };
+        crate::gateway::serve_http(listener, true, move |request, peer| {
             let gateway = self.clone();
-            tokio::spawn(async move {
-                let service = service_fn(move |request| {
-                    let gateway = gateway.clone();
-                    async move { Ok::<_, Infallible>(gateway.handle(request, peer).await) }
-                });
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .with_upgrades()
-                    .await;
-            });
-        }
+            async move { gateway.handle(request, peer).await }
+        })
+        .await
     }
 
     async fn handle(
