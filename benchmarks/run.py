@@ -449,7 +449,8 @@ def report(meta, lib, peer, cold, size, build_s, probe, parts, realtime=None):
                   f"**Fan-out**: one change (a stream event of one person created) pushed by the release `{STREAM}` bootstrap to N "
                   "connections subscribed to every person, under the runtime emulator, whose loopback push sink stands in for API "
                   "Gateway's management API (`POST /@connections/{id}`, every push answered 200, counted). The function reads the "
-                  "connections once (one query of their index partition, pages of 1,000) and keeps 64 pushes in flight. "
+                  "connections a page of 1,000 at a time (a query of their index partition), pushes the change to a page before "
+                  "reading the next, and keeps 64 pushes in flight, so its memory does not grow with the number of connections. "
                   f"{FANOUT_INVOCATIONS} invocations each: the first (new process, first connections) and the median of the "
                   "rest. CPU is the function process's (all threads, from the scheduler); peak RSS is VmHWM.", "",
                   "| connections | first: wall ms / CPU ms | warm: wall ms p50 (max) | warm: CPU ms p50 | peak RSS MB | pushes seen by the sink |",
