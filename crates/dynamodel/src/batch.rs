@@ -385,9 +385,7 @@ impl Table {
     pub async fn count_scan(&self, scan: &Scan) -> Result<u64> {
         let mut ph = Placeholders::default();
         let filter = scan.filter.as_ref().map(|f| ph.render(f));
-        let mut total = 0u64;
-        let mut start = None;
-        loop {
+        crate::table::count_pages(async |start| {
             let out = call("Scan", self.name(), ph.clone(), |r| {
                 self.client()
                     .scan()
@@ -396,7 +394,7 @@ impl Table {
                     .set_filter_expression(filter.clone())
                     .set_expression_attribute_names(r.names)
                     .set_expression_attribute_values(r.values)
-                    .set_exclusive_start_key(start.take())
+                    .set_exclusive_start_key(start)
                     .set_segment(scan.segment.map(|s| s.0))
                     .set_total_segments(scan.segment.map(|s| s.1))
                     .consistent_read(scan.consistent)
@@ -405,12 +403,9 @@ impl Table {
                     .send()
             })
             .await?;
-            total += u64::try_from(out.count).unwrap_or(0);
-            match out.last_evaluated_key {
-                Some(key) => start = Some(key),
-                None => return Ok(total),
-            }
-        }
+            Ok((out.count, out.last_evaluated_key))
+        })
+        .await
     }
 
     async fn scan_page(&self, scan: &Scan, live: Option<Condition>) -> Result<Page<Item>> {

@@ -244,6 +244,23 @@ fn keep(value: &mut AttributeValue) -> bool {
     }
 }
 
+/// Adds up a `Select=COUNT` read's counts page by page: `page` reads from a start key and gives
+/// its count and the key to go on from.
+pub(crate) async fn count_pages(
+    mut page: impl AsyncFnMut(Option<Item>) -> Result<(i32, Option<Item>)>,
+) -> Result<u64> {
+    let mut total = 0u64;
+    let mut start = None;
+    loop {
+        let (count, next) = page(start.take()).await?;
+        total += u64::try_from(count).unwrap_or(0);
+        match next {
+            Some(key) => start = Some(key),
+            None => return Ok(total),
+        }
+    }
+}
+
 /// Where a read starts and what it keeps: the rendered key condition, filter and projection.
 struct QueryPlan {
     key_condition: String,
@@ -804,9 +821,7 @@ impl Table {
     /// cursor are ignored. Costs the read capacity of every item the key condition reaches.
     pub async fn count<M: Model>(&self, query: &Query) -> Result<u64> {
         let plan = self.plan_query(query, Self::live_filter::<M>(), None)?;
-        let mut total = 0u64;
-        let mut start = None;
-        loop {
+        count_pages(async |start| {
             let out = call::call("Query", &self.name, plan.placeholders.clone(), |r| {
                 self.client
                     .query()
@@ -816,19 +831,16 @@ impl Table {
                     .set_filter_expression(plan.filter.clone())
                     .set_expression_attribute_names(r.names)
                     .set_expression_attribute_values(r.values)
-                    .set_exclusive_start_key(start.take())
+                    .set_exclusive_start_key(start)
                     .consistent_read(query.consistent)
                     .select(Select::Count)
                     .return_consumed_capacity(r.capacity)
                     .send()
             })
             .await?;
-            total += u64::try_from(out.count).unwrap_or(0);
-            match out.last_evaluated_key {
-                Some(key) => start = Some(key),
-                None => return Ok(total),
-            }
-        }
+            Ok((out.count, out.last_evaluated_key))
+        })
+        .await
     }
 
     /// Reads a query's raw items, up to its limit, and the cursor after them.
