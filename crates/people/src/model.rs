@@ -57,9 +57,10 @@ impl FromStr for PersonId {
             return Err(MalformedId);
         }
         let id = ulid::Ulid::from_string(s).map_err(|_| MalformedId)?;
-        // Only the canonical spelling: a lowercase or aliased one (`i`, `l`, `o`) would name the
-        // same person under a second URL, and a first character above 7 does not fit 128 bits.
-        if id.to_string() != s {
+        // Lowercase reads as uppercase (as documented); nothing else may spell an id another way:
+        // not Crockford's aliases (`I`, `L`, `O`), nor a first character above 7, which does not
+        // fit 128 bits and would name the same person as a lower one.
+        if !id.to_string().eq_ignore_ascii_case(s) {
             return Err(MalformedId);
         }
         Ok(Self(id))
@@ -638,9 +639,13 @@ mod tests {
         assert!("01ARZ3NDEKTSV4RRFFQ69G5FA!".parse::<PersonId>().is_err());
         let canonical = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
         assert!(canonical.parse::<PersonId>().is_ok());
+        for lowercase in ["01arz3ndektsv4rrffq69g5fav", "01ARZ3NDEKTSV4RRFFQ69G5FAv"] {
+            assert_eq!(
+                lowercase.parse::<PersonId>().unwrap(),
+                canonical.parse::<PersonId>().unwrap()
+            );
+        }
         for alias in [
-            "01arz3ndektsv4rrffq69g5fav",
-            "01ARZ3NDEKTSV4RRFFQ69G5FAv",
             "O1ARZ3NDEKTSV4RRFFQ69G5FAV",
             "0IARZ3NDEKTSV4RRFFQ69G5FAV",
             "0LARZ3NDEKTSV4RRFFQ69G5FAV",

@@ -787,7 +787,7 @@ fn paths() -> Map<String, Value> {
 }
 
 fn parameters() -> Value {
-    let id_pattern = format!("^[{ULID_CHARS}]{{26}}$");
+    let id_pattern = format!("^[0-7][{ULID_CHARS}]{{25}}$");
     let any_text = |max: usize| {
         format!(
             "^[{WS}]*[^{WS}](?:[\\s\\S]{{0,{}}}[^{WS}])?[{WS}]*$",
@@ -799,7 +799,7 @@ fn parameters() -> Value {
             "name": "id",
             "in": "path",
             "required": true,
-            "description": "The person's id: a ULID (26 characters of Crockford base32; lowercase is read as uppercase).",
+            "description": "The person's id: a ULID (26 characters of Crockford base32, the first 0 to 7; lowercase is read as uppercase).",
             "schema": { "type": "string", "pattern": id_pattern, "examples": ["01KAZ3NDEKTSV4RRFFQ69G5FAV"] },
         },
         "Limit": {
