@@ -139,6 +139,14 @@ impl WsEdge {
         Self { table, access }
     }
 
+    /// Handles one Lambda invocation: [`WsEdge::handle`] of its event (the route functions' whole job).
+    pub async fn invoke(
+        &self,
+        invocation: lambda_runtime::LambdaEvent<WsEvent>,
+    ) -> Result<WsResponse, lambda_runtime::Error> {
+        Ok(self.handle(invocation.payload).await)
+    }
+
     /// Handles any WebSocket event by its route.
     pub async fn handle(&self, event: WsEvent) -> WsResponse {
         match event.request_context.route_key.as_str() {
