@@ -582,34 +582,28 @@ fn with_auth_on_the_local_stack_requires_tokens_like_the_deployed_one() {
             let answer = send(socket, json!({"action": "subscribe", "filter": {}})).await;
             assert_eq!(answer["type"], "subscribed", "{answer}");
         }
-        let patched = call(
-            &agent,
-            "PATCH",
-            &bobs_url,
-            &[
-                ("authorization", &admin),
-                ("content-type", "application/merge-patch+json"),
-            ],
-            Some(json!({"tags": ["seen-by-admin"]})),
-        );
-        assert_eq!(patched.status, 200, "{}", patched.body);
+        // Sets a person's tags as `bearer`, through the REST API.
+        let tag = |url: &str, bearer: &str, tag: &str| {
+            let patched = call(
+                &agent,
+                "PATCH",
+                url,
+                &[
+                    ("authorization", bearer),
+                    ("content-type", "application/merge-patch+json"),
+                ],
+                Some(json!({ "tags": [tag] })),
+            );
+            assert_eq!(patched.status, 200, "{}", patched.body);
+        };
+        tag(&bobs_url, &admin, "seen-by-admin");
         let event = next(&mut everyone).await;
         assert_eq!(
             (event["id"].as_str(), event["version"].as_u64()),
             (Some(bobs.as_str()), Some(2))
         );
         silent(&mut hers, Duration::from_secs(1)).await;
-        let patched = call(
-            &agent,
-            "PATCH",
-            &alices_url,
-            &[
-                ("authorization", &alice),
-                ("content-type", "application/merge-patch+json"),
-            ],
-            Some(json!({"tags": ["mine"]})),
-        );
-        assert_eq!(patched.status, 200, "{}", patched.body);
+        tag(&alices_url, &alice, "mine");
         for socket in [&mut hers, &mut everyone] {
             let event = next(socket).await;
             assert_eq!(
